@@ -1,0 +1,53 @@
+"""Rows the gateway keeps beside its stored events, in the same database."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+from uuid import UUID
+
+from pydantic import AwareDatetime
+
+from events.values import DeadlineClock, FrozenModel
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+
+class CommandRecord(FrozenModel):
+    """The first outcome of a command, kept so that a repeat returns it unchanged.
+
+    ``first_sequence`` and ``last_sequence`` bound the events the command
+    recorded on its complaint; a command that recorded nothing is not kept.
+    """
+
+    command_id: str
+    command_type: str
+    agency: str
+    complaint_id: UUID
+    first_sequence: int
+    last_sequence: int
+    recorded_at: AwareDatetime
+
+
+class ScheduledDeadline(FrozenModel):
+    """A complaint's running deadline clock, as of its latest event."""
+
+    complaint_id: UUID
+    clock: DeadlineClock
+    due_at: AwareDatetime
+    version: int
+    """The complaint's version when this deadline was computed."""
+
+
+class ComplaintRecorderProtocol(Protocol):
+    """What the application needs from a recorder beyond eventsourcing's own."""
+
+    def select_command(self, command_id: str) -> CommandRecord | None: ...
+
+    def select_position(self, name: str) -> int: ...
+
+    def update_position(self, name: str, notification_id: int) -> None: ...
+
+    def select_due_deadlines(
+        self, until: datetime, limit: int
+    ) -> list[ScheduledDeadline]: ...
