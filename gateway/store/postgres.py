@@ -48,6 +48,7 @@ class PostgresComplaintRecorder(PostgresApplicationRecorder):
             SQL(
                 "CREATE TABLE IF NOT EXISTS {0} ("
                 "command_id text PRIMARY KEY, command_type text NOT NULL, "
+                "digest text NOT NULL, "
                 "agency text NOT NULL, complaint_id uuid NOT NULL, "
                 "first_sequence bigint NOT NULL, last_sequence bigint NOT NULL, "
                 "recorded_at timestamptz NOT NULL)"
@@ -80,13 +81,14 @@ class PostgresComplaintRecorder(PostgresApplicationRecorder):
         commands: Sequence[CommandRecord] = kwargs.get("commands", ())
         if commands:
             curs.executemany(
-                SQL("INSERT INTO {0} VALUES (%s,%s,%s,%s,%s,%s,%s)").format(
+                SQL("INSERT INTO {0} VALUES (%s,%s,%s,%s,%s,%s,%s,%s)").format(
                     self.commands_table
                 ),
                 [
                     (
                         record.command_id,
                         record.command_type,
+                        record.digest,
                         record.agency,
                         record.complaint_id,
                         record.first_sequence,

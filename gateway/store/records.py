@@ -21,7 +21,10 @@ class CommandRecord(FrozenModel):
     """
 
     command_id: str
+    """The sending agency and its command id: ``<agency>/<command id>``."""
     command_type: str
+    digest: str
+    """SHA-256 of the command's canonical JSON, to spot a reused command id."""
     agency: str
     complaint_id: UUID
     first_sequence: int

@@ -37,6 +37,7 @@ class SQLiteComplaintRecorder(SQLiteApplicationRecorder):
             (
                 "CREATE TABLE IF NOT EXISTS command_results ("
                 "command_id TEXT PRIMARY KEY, command_type TEXT NOT NULL, "
+                "digest TEXT NOT NULL, "
                 "agency TEXT NOT NULL, complaint_id TEXT NOT NULL, "
                 "first_sequence INTEGER NOT NULL, last_sequence INTEGER NOT NULL, "
                 "recorded_at TEXT NOT NULL)"
@@ -68,10 +69,11 @@ class SQLiteComplaintRecorder(SQLiteApplicationRecorder):
         commands: Sequence[CommandRecord] = kwargs.get("commands", ())
         for record in commands:
             c.execute(
-                "INSERT INTO command_results VALUES (?,?,?,?,?,?,?)",
+                "INSERT INTO command_results VALUES (?,?,?,?,?,?,?,?)",
                 (
                     record.command_id,
                     record.command_type,
+                    record.digest,
                     record.agency,
                     str(record.complaint_id),
                     record.first_sequence,
@@ -110,6 +112,7 @@ class SQLiteComplaintRecorder(SQLiteApplicationRecorder):
         return CommandRecord(
             command_id=row["command_id"],
             command_type=row["command_type"],
+            digest=row["digest"],
             agency=row["agency"],
             complaint_id=UUID(row["complaint_id"]),
             first_sequence=row["first_sequence"],
