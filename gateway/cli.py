@@ -1,0 +1,114 @@
+"""The ``lapor-gateway`` command: runs the gateway's parts and its operator tasks."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry
+from pydantic import ValidationError
+
+from gateway.agencies import RegistryError
+from gateway.bootstrap import ConfigurationError, create_topics, load_registry
+from gateway.processes import run_relay, run_scheduler
+from gateway.settings import Settings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+logger = logging.getLogger("gateway")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=getattr(logging, args.log_level),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    try:
+        settings = Settings()
+        result: int = args.handler(settings, args)
+    except (ConfigurationError, RegistryError, ValidationError) as exc:
+        print(f"lapor-gateway: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lapor-gateway",
+        description="The SP4N-LAPOR! inter-agency complaint gateway.",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="lowest level of log lines to print (default: INFO)",
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    _add(commands, "topics", "create the gateway's Kafka topics", _topics)
+    _add(commands, "relay", "publish stored events to Kafka until stopped", _relay)
+    _add(commands, "scheduler", "act on passed deadlines until stopped", _scheduler)
+    return parser
+
+
+def _add(
+    commands: Any,  # noqa: ANN401 (argparse's private subparsers type)
+    name: str,
+    help_text: str,
+    handler: Callable[[Settings, argparse.Namespace], int],
+) -> argparse.ArgumentParser:
+    command: argparse.ArgumentParser = commands.add_parser(name, help=help_text)
+    command.set_defaults(handler=handler)
+    return command
+
+
+def _topics(settings: Settings, _args: argparse.Namespace) -> int:
+    registry = load_registry(settings)
+    created = asyncio.run(create_topics(settings, registry))
+    print(f"created {len(created)} topics: {', '.join(created) or 'none'}")  # noqa: T201
+    return 0
+
+
+def _relay(settings: Settings, _args: argparse.Namespace) -> int:
+    return run_until_signalled(settings, [run_relay])
+
+
+def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:
+    return run_until_signalled(settings, [run_scheduler])
+
+
+def run_until_signalled(
+    settings: Settings,
+    runners: list[Callable[[Settings, CollectorRegistry, asyncio.Event], Any]],
+) -> int:
+    """Run the parts in one event loop until SIGINT or SIGTERM."""
+
+    async def run_all() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        metrics_registry = CollectorRegistry()
+        tasks = [
+            asyncio.create_task(runner(settings, metrics_registry, stop))
+            for runner in runners
+        ]
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for task in done:
+            task.result()
+
+    asyncio.run(run_all())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""The deadline scheduler: acts once on every deadline that has passed.
+
+Each pass reads the deadlines due by the scheduler's clock from the store's
+schedule (kept in step with the events, in the same transactions) and issues
+one command per deadline as the gateway's own ``system`` actor: an automatic
+closing when the silence period after a response ran out, an archiving when a
+pending complaint was not completed in time, and an escalation to the national
+admin for every other clock. The command id is derived from the complaint,
+the clock and the due moment, so a deadline is acted on exactly once however
+often a pass sees it, and the command happens at the due moment itself. With
+an injected clock, replaying history acts on the same deadlines at the same
+moments as living through it did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from events.envelope import Actor
+from events.timestamps import format_timestamp
+from events.values import ArchiveReason, DeadlineClock, Role
+from gateway.complaint.commands import (
+    ArchiveComplaint,
+    CloseComplaint,
+    ComplaintActionCommand,
+    EscalateComplaint,
+)
+from gateway.outcomes import CommandOutcome, outcome_label
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from gateway.application import Clock, ComplaintService
+    from gateway.store.records import ScheduledDeadline
+    from monitoring.metrics import SchedulerMetrics
+
+logger = logging.getLogger(__name__)
+
+GATEWAY_AGENCY = "lapor-gateway"
+"""Agency id under which the gateway's own system actions are recorded."""
+
+
+class DeadlineScheduler:
+    """Issues the command each passed deadline calls for; see the module docstring."""
+
+    def __init__(
+        self,
+        service: ComplaintService,
+        metrics: SchedulerMetrics,
+        *,
+        clock: Clock | None = None,
+        batch_size: int = 500,
+        agency: str = GATEWAY_AGENCY,
+    ) -> None:
+        self._service = service
+        self._metrics = metrics
+        self._clock = clock or service.clock
+        self._batch_size = batch_size
+        self._actor = Actor(agency=agency, role=Role.SYSTEM)
+
+    def run_until(self, now: datetime) -> int:
+        """Act on every deadline due by ``now``; return how many commands recorded.
+
+        Passes repeat while they find due deadlines, because acting on one can
+        bring another due (a closing removes clocks, an escalation none).
+        """
+        recorded = 0
+        handled: set[str] = set()
+        while True:
+            due = self._service.store.select_due_deadlines(now, self._batch_size)
+            fresh = [d for d in due if _command_id(d) not in handled]
+            self._metrics.due_deadlines.set(len(due))
+            if not fresh:
+                return recorded
+            commands = [self.command_for(deadline) for deadline in fresh]
+            results = self._service.execute_batch(commands)
+            for deadline, command, result in zip(fresh, commands, results, strict=True):
+                handled.add(command.command_id)
+                label = outcome_label(result)
+                self._metrics.commands_issued.labels(deadline.clock, label).inc()
+                if isinstance(result, CommandOutcome):
+                    recorded += 0 if result.duplicate else 1
+                else:
+                    logger.warning(
+                        "Deadline %s of complaint %s due %s was not acted on: %s",
+                        deadline.clock,
+                        deadline.complaint_id,
+                        format_timestamp(deadline.due_at),
+                        result,
+                    )
+
+    def command_for(self, deadline: ScheduledDeadline) -> ComplaintActionCommand:
+        """Return the command that acts on ``deadline`` at its due moment."""
+        common = {
+            "command_id": _command_id(deadline),
+            "complaint_id": deadline.complaint_id,
+            "occurred_at": deadline.due_at,
+            "actor": self._actor,
+            "correlation_id": f"deadline:{deadline.complaint_id}",
+            "expected_version": deadline.version,
+        }
+        if deadline.clock is DeadlineClock.AUTO_CLOSE:
+            return CloseComplaint(
+                **common, note="closed automatically: no reply after the response"
+            )
+        if deadline.clock is DeadlineClock.PENDING_ARCHIVE:
+            return ArchiveComplaint(
+                **common,
+                reason=ArchiveReason.PENDING_NOT_COMPLETED,
+                note="the reporter did not complete the complaint in time",
+            )
+        return EscalateComplaint(**common, clock=deadline.clock, due_at=deadline.due_at)
+
+    async def run(self, stop: asyncio.Event, poll_seconds: float = 1.0) -> None:
+        """Run passes on the scheduler's clock until ``stop`` is set."""
+        logger.info("Deadline scheduler started")
+        while not stop.is_set():
+            now = self._clock()
+            try:
+                recorded = await asyncio.to_thread(self.run_until, now)
+            except Exception:
+                logger.exception("Deadline scheduler pass failed; retrying")
+                recorded = 0
+            if recorded:
+                logger.info("Deadline scheduler recorded %d actions", recorded)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+            except TimeoutError:
+                continue
+        logger.info("Deadline scheduler stopped")
+
+
+def _command_id(deadline: ScheduledDeadline) -> str:
+    due = format_timestamp(deadline.due_at)
+    return f"deadline:{deadline.complaint_id}:{deadline.clock}:{due}"
