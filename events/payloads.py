@@ -8,11 +8,11 @@ in the envelope, not in the data.
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 (pydantic resolves annotations at runtime)
 from typing import ClassVar
 
 from pydantic import Field
 
+from events.timestamps import Timestamp
 from events.values import (
     AgencyId,
     ArchiveReason,
@@ -81,7 +81,7 @@ class ComplaintVerified(ComplaintEvent):
 
 
 class ComplaintSetPending(ComplaintEvent):
-    """Verification set the complaint pending (tunda) until the reporter completes it."""
+    """Verification set the complaint pending (tunda) for the reporter to complete."""
 
     event_name = "complaint.set_pending"
 
@@ -106,7 +106,7 @@ class ComplaintDeleted(ComplaintEvent):
 
 
 class ComplaintArchived(ComplaintEvent):
-    """The complaint was archived: an aspiration, or a pending report never completed."""
+    """The complaint was archived: an aspiration, or a pending report not completed."""
 
     event_name = "complaint.archived"
 
@@ -124,7 +124,7 @@ class ComplaintDispositioned(ComplaintEvent):
 
 
 class ComplaintDeclined(ComplaintEvent):
-    """The holding agency declared the complaint outside its competence (bukan wewenang)."""
+    """The holding agency declared the complaint not its competence (bukan wewenang)."""
 
     event_name = "complaint.declined"
 
@@ -214,7 +214,7 @@ class ComplaintEscalated(ComplaintEvent):
     event_name = "complaint.escalated"
 
     clock: DeadlineClock
-    due_at: datetime
+    due_at: Timestamp
     agency: AgencyId | None = None
     """The agency holding the complaint when the deadline passed, if any."""
 

@@ -107,7 +107,9 @@ class DeadlineClock(StrEnum):
 class FrozenModel(BaseModel):
     """Base for immutable value and event models: frozen, no unknown fields."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", strict=False, use_attribute_docstrings=True
+    )
 
 
 class PrivacyFlags(FrozenModel):
