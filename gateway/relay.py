@@ -13,10 +13,13 @@ the broker has acknowledged.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from typing import TYPE_CHECKING, Protocol
 
+from events.errors import ContractError
+from events.timestamps import parse_timestamp
 from gateway.kafka.errors import PublishError
 
 if TYPE_CHECKING:
@@ -138,9 +141,11 @@ class Relay:
 
 def notification_recorded_at(notification: Notification) -> float | None:
     """Return when the notification's event was recorded, as a Unix time, if known."""
-    _ = notification
-    # TODO: read recorded_at from the stored envelope once the codec exists.
-    return None
+    try:
+        document = json.loads(notification.state)
+        return parse_timestamp(document["recordedtime"]).timestamp()
+    except (ValueError, KeyError, TypeError, ContractError):
+        return None
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
