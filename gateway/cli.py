@@ -9,16 +9,15 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
 from gateway.agencies import RegistryError
 from gateway.bootstrap import ConfigurationError, create_topics, load_registry
-from gateway.processes import run_relay, run_scheduler
+from gateway.processes import Runtime, run_ops, run_relay, run_scheduler
 from gateway.settings import Settings
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Coroutine
     from typing import Any
 
 logger = logging.getLogger("gateway")
@@ -77,36 +76,36 @@ def _topics(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _relay(settings: Settings, _args: argparse.Namespace) -> int:
-    return run_until_signalled(settings, [run_relay])
+    return run_until_signalled(settings, [run_ops, run_relay])
 
 
 def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:
-    return run_until_signalled(settings, [run_scheduler])
+    return run_until_signalled(settings, [run_ops, run_scheduler])
 
 
 def run_until_signalled(
     settings: Settings,
-    runners: list[Callable[[Settings, CollectorRegistry, asyncio.Event], Any]],
+    parts: list[Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]],
 ) -> int:
-    """Run the parts in one event loop until SIGINT or SIGTERM."""
+    """Run the parts in one event loop until SIGINT or SIGTERM, or one fails."""
+    runtime = Runtime.build(settings)
 
     async def run_all() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        metrics_registry = CollectorRegistry()
-        tasks = [
-            asyncio.create_task(runner(settings, metrics_registry, stop))
-            for runner in runners
-        ]
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        tasks = [asyncio.create_task(part(runtime, stop)) for part in parts]
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
         for task in done:
             task.result()
 
-    asyncio.run(run_all())
+    try:
+        asyncio.run(run_all())
+    finally:
+        runtime.close()
     return 0
 
 

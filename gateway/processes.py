@@ -1,14 +1,18 @@
 """Long-running parts of the gateway, each runnable alone or together.
 
-Each ``run_*`` coroutine builds its part from the settings, runs it until
-``stop`` is set, and releases what it opened. ``serve`` runs several in one
-process; the CLI runs one per process when they are deployed apart.
+A ``Runtime`` holds what the parts share in one process: the settings, the
+agency registry, the metrics registry and the application service. Each
+``run_*`` coroutine runs its part until ``stop`` is set and releases what it
+opened; the CLI runs one part per process or several in one.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry
 
 from gateway.bootstrap import (
     build_relay,
@@ -16,48 +20,77 @@ from gateway.bootstrap import (
     create_topics,
     load_registry,
 )
+from gateway.ops import (
+    create_ops_app,
+    kafka_check,
+    register_process_metrics,
+    serve,
+    store_check,
+)
 from gateway.scheduler import DeadlineScheduler
 from monitoring.metrics import SchedulerMetrics
 
 if TYPE_CHECKING:
     import asyncio
 
-    from prometheus_client import CollectorRegistry
-
-    from gateway.application import Clock
+    from gateway.agencies import AgencyRegistry
+    from gateway.application import Clock, ComplaintService
+    from gateway.ops import ReadinessCheck
     from gateway.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 
-async def run_relay(
-    settings: Settings, metrics_registry: CollectorRegistry, stop: asyncio.Event
-) -> None:
-    registry = load_registry(settings)
-    service = build_service(settings, registry, metrics_registry)
-    await create_topics(settings, registry)
-    relay, producer = build_relay(settings, registry, service, metrics_registry)
+@dataclass
+class Runtime:
+    """What the parts of one process share."""
+
+    settings: Settings
+    registry: AgencyRegistry
+    metrics: CollectorRegistry
+    service: ComplaintService
+
+    @classmethod
+    def build(cls, settings: Settings, *, clock: Clock | None = None) -> Runtime:
+        registry = load_registry(settings)
+        metrics = CollectorRegistry()
+        register_process_metrics(metrics)
+        if clock is None:
+            service = build_service(settings, registry, metrics)
+        else:
+            service = build_service(settings, registry, metrics, clock=clock)
+        return cls(settings, registry, metrics, service)
+
+    def readiness_checks(self) -> dict[str, ReadinessCheck]:
+        return {
+            "kafka": kafka_check(self.settings.kafka_bootstrap),
+            "store": store_check(self.service),
+        }
+
+    def close(self) -> None:
+        self.service.close()
+
+
+async def run_ops(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Serve ``/metrics`` and the health endpoints of this process."""
+    settings = runtime.settings
+    app = create_ops_app(runtime.metrics, runtime.readiness_checks())
+    await serve(app, settings.ops_host, settings.ops_port, stop)
+
+
+async def run_relay(runtime: Runtime, stop: asyncio.Event) -> None:
+    settings = runtime.settings
+    await create_topics(settings, runtime.registry)
+    relay, producer = build_relay(
+        settings, runtime.registry, runtime.service, runtime.metrics
+    )
     await producer.start()
     try:
         await relay.run(stop)
     finally:
         await producer.stop()
-        service.close()
 
 
-async def run_scheduler(
-    settings: Settings,
-    metrics_registry: CollectorRegistry,
-    stop: asyncio.Event,
-    *,
-    clock: Clock | None = None,
-) -> None:
-    registry = load_registry(settings)
-    service = build_service(settings, registry, metrics_registry)
-    scheduler = DeadlineScheduler(
-        service, SchedulerMetrics(metrics_registry), clock=clock
-    )
-    try:
-        await scheduler.run(stop, poll_seconds=settings.scheduler_poll_seconds)
-    finally:
-        service.close()
+async def run_scheduler(runtime: Runtime, stop: asyncio.Event) -> None:
+    scheduler = DeadlineScheduler(runtime.service, SchedulerMetrics(runtime.metrics))
+    await scheduler.run(stop, poll_seconds=runtime.settings.scheduler_poll_seconds)
