@@ -1,0 +1,87 @@
+# One task runner for developers and CI (.ci/run calls `make test`).
+# Tools run from the project's virtual environment, made by `make install`.
+
+VENV := .venv/bin
+PACKAGES := gateway events projections adapters monitoring infra
+INFRA := $(VENV)/lapor-infra
+
+.PHONY: help install run test lint format bench \
+	kafka-provision kafka-start kafka-stop kafka-status \
+	cluster-start cluster-stop cluster-status \
+	postgres-start postgres-stop postgres-status services-stop clean
+
+help:
+	@echo "install         create .venv from uv.lock (uv sync --frozen)"
+	@echo "run             start the local Kafka broker and show its status"
+	@echo "test            run the test suite; marked tests start Kafka/PostgreSQL"
+	@echo "lint            ruff format --check, ruff check, mypy --strict"
+	@echo "format          ruff format and ruff check --fix"
+	@echo "bench           run every bench/*.py script"
+	@echo "kafka-start     start the single local broker (127.0.0.1:39092)"
+	@echo "cluster-start   start the three-broker cluster (127.0.0.1:39192,39292,39392)"
+	@echo "postgres-start  start the local PostgreSQL (127.0.0.1:35432)"
+	@echo "services-stop   stop every local server"
+	@echo "clean           stop local servers and delete var/ and tool caches"
+
+install:
+	UV_PYTHON_DOWNLOADS=never uv sync --frozen
+
+# TODO: replace with the gateway's main job once `lapor-gateway run` exists.
+run: kafka-start
+	$(INFRA) kafka status
+
+test:
+	$(VENV)/pytest
+
+lint:
+	$(VENV)/ruff format --check .
+	$(VENV)/ruff check .
+	$(VENV)/mypy $(PACKAGES)
+
+format:
+	$(VENV)/ruff format .
+	$(VENV)/ruff check --fix .
+
+bench:
+	@set -e; scripts="$$(find bench -maxdepth 1 -name '*.py' | sort)"; \
+	if [ -z "$$scripts" ]; then echo "bench: no scripts in bench/ yet"; fi; \
+	for script in $$scripts; do echo "== $$script"; $(VENV)/python "$$script"; done
+
+kafka-provision:
+	$(INFRA) kafka provision
+
+kafka-start:
+	$(INFRA) kafka start
+
+kafka-stop:
+	$(INFRA) kafka stop
+
+kafka-status:
+	$(INFRA) kafka status
+
+cluster-start:
+	$(INFRA) kafka start --cluster
+
+cluster-stop:
+	$(INFRA) kafka stop --cluster
+
+cluster-status:
+	$(INFRA) kafka status --cluster
+
+postgres-start:
+	$(INFRA) postgres start
+
+postgres-stop:
+	$(INFRA) postgres stop
+
+postgres-status:
+	$(INFRA) postgres status
+
+services-stop:
+	-$(INFRA) kafka stop
+	-$(INFRA) kafka stop --cluster
+	-$(INFRA) postgres stop
+
+clean: services-stop
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -not -path './.venv/*' -prune -exec rm -rf {} +

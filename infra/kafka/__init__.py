@@ -1,0 +1,1 @@
+"""A local Apache Kafka in KRaft mode: provisioning, processes and topic admin."""

@@ -1,0 +1,1 @@
+"""Helpers shared by the test suites: local services, topics and bounded waits."""
