@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Self
 
@@ -108,13 +109,21 @@ class AgencyRegistry(FrozenModel):
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
-            msg = f"cannot read the agency registry {path}: {exc}"
+            msg = (
+                f"cannot read the agency registry {path}: {exc}; set "
+                "LAPOR_AGENCIES_FILE or start from config/agencies.example.yaml"
+            )
             raise RegistryError(msg) from exc
         try:
             return cls.model_validate(raw)
         except ValidationError as exc:
             msg = f"invalid agency registry {path}: {exc}"
             raise RegistryError(msg) from exc
+
+
+def new_token() -> str:
+    """Return a new random token of 256 bits, URL-safe base64."""
+    return secrets.token_urlsafe(32)
 
 
 def hash_token(token: str) -> str:

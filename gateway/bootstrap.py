@@ -87,16 +87,23 @@ def feed_topics(settings: Settings, registry: AgencyRegistry) -> list[str]:
 
 
 async def create_topics(settings: Settings, registry: AgencyRegistry) -> list[str]:
-    """Create the events, command, dead-letter and feed topics that are missing."""
+    """Create the missing topics: events, commands, dead letters, results, feeds."""
     topics = settings.topics
     names = [topics.events, topics.commands, topics.commands_dead_letter]
-    names += feed_topics(settings, registry)
-    return await ensure_topics(
+    names += [topics.command_results]
+    created = await ensure_topics(
         settings.kafka_bootstrap,
         names,
         partitions=settings.topic_partitions,
         replication=settings.topic_replication,
     )
+    created += await ensure_topics(
+        settings.kafka_bootstrap,
+        feed_topics(settings, registry),
+        partitions=settings.feed_partitions,
+        replication=settings.topic_replication,
+    )
+    return created
 
 
 def build_relay(

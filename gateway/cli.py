@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from gateway.agencies import RegistryError
+from gateway.agencies import RegistryError, hash_token, new_token
 from gateway.bootstrap import ConfigurationError, create_topics, load_registry
 from gateway.processes import Runtime, run_ops, run_relay, run_scheduler
 from gateway.settings import Settings
@@ -52,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     _add(commands, "topics", "create the gateway's Kafka topics", _topics)
+    _add(
+        commands,
+        "new-token",
+        "print a new agency-system token and the digest to register",
+        _credentials,
+    )
     _add(commands, "relay", "publish stored events to Kafka until stopped", _relay)
     _add(commands, "scheduler", "act on passed deadlines until stopped", _scheduler)
     return parser
@@ -66,6 +72,18 @@ def _add(
     command: argparse.ArgumentParser = commands.add_parser(name, help=help_text)
     command.set_defaults(handler=handler)
     return command
+
+
+def _credentials(_settings: Settings, _args: argparse.Namespace) -> int:
+    token = new_token()
+    print(f"token:        {token}")  # noqa: T201
+    print(f"token_sha256: {hash_token(token)}")  # noqa: T201
+    print(  # noqa: T201
+        "Give the token to the agency system once; put only the digest in the "
+        "agency registry.",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def _topics(settings: Settings, _args: argparse.Namespace) -> int:

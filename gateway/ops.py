@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
 
     from gateway.application import ComplaintService
+    from monitoring.metrics import DependencyMetrics
 
     ReadinessCheck = Callable[[], Awaitable[None]]
 
@@ -117,6 +118,34 @@ def create_ops_app(
             Route("/health/ready", ready),
         ]
     )
+
+
+async def watch_dependencies(
+    checks: Mapping[str, ReadinessCheck],
+    metrics: DependencyMetrics,
+    stop: asyncio.Event,
+    interval_seconds: float = 15.0,
+) -> None:
+    """Run the readiness checks every interval and publish them as gauges.
+
+    A failing dependency is logged when it fails and when it recovers, not on
+    every check.
+    """
+    down: set[str] = set()
+    while not stop.is_set():
+        failures = await run_checks(checks)
+        for name in checks:
+            metrics.up.labels(name).set(0 if name in failures else 1)
+            if name in failures and name not in down:
+                logger.error("Dependency %s failed: %s", name, failures[name])
+            elif name not in failures and name in down:
+                logger.info("Dependency %s recovered", name)
+        down = set(failures)
+        metrics.checked.set_to_current_time()
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
+        except TimeoutError:
+            continue
 
 
 async def serve(app: Starlette, host: str, port: int, stop: asyncio.Event) -> None:

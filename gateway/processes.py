@@ -8,6 +8,7 @@ opened; the CLI runs one part per process or several in one.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -26,13 +27,12 @@ from gateway.ops import (
     register_process_metrics,
     serve,
     store_check,
+    watch_dependencies,
 )
 from gateway.scheduler import DeadlineScheduler
-from monitoring.metrics import SchedulerMetrics
+from monitoring.metrics import DependencyMetrics, SchedulerMetrics
 
 if TYPE_CHECKING:
-    import asyncio
-
     from gateway.agencies import AgencyRegistry
     from gateway.application import Clock, ComplaintService
     from gateway.ops import ReadinessCheck
@@ -74,8 +74,15 @@ class Runtime:
 async def run_ops(runtime: Runtime, stop: asyncio.Event) -> None:
     """Serve ``/metrics`` and the health endpoints of this process."""
     settings = runtime.settings
-    app = create_ops_app(runtime.metrics, runtime.readiness_checks())
-    await serve(app, settings.ops_host, settings.ops_port, stop)
+    checks = runtime.readiness_checks()
+    app = create_ops_app(runtime.metrics, checks)
+    watcher = asyncio.create_task(
+        watch_dependencies(checks, DependencyMetrics(runtime.metrics), stop)
+    )
+    try:
+        await serve(app, settings.ops_host, settings.ops_port, stop)
+    finally:
+        await watcher
 
 
 async def run_relay(runtime: Runtime, stop: asyncio.Event) -> None:

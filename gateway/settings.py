@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     relay_poll_seconds: Annotated[float, Field(gt=0, le=60)] = 0.05
     scheduler_poll_seconds: Annotated[float, Field(gt=0, le=3600)] = 1.0
     topic_partitions: Annotated[int, Field(ge=1, le=1024)] = 6
+    feed_partitions: Annotated[int, Field(ge=1, le=64)] = 1
+    """Partitions of each agency feed topic: one agency's traffic is small."""
     topic_replication: Annotated[int, Field(ge=1, le=5)] = 1
     intake_instance: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")] = "1"
     """Names this command intake process: its static group member id and its

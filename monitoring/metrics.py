@@ -106,3 +106,20 @@ class SchedulerMetrics:
             "Deadlines found due in the scheduler's last pass.",
             registry=registry,
         )
+
+
+class DependencyMetrics:
+    """Whether this process reaches what it depends on, from its readiness checks."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.up = Gauge(
+            f"{PREFIX}_dependency_up",
+            "1 while the last readiness check of a dependency passed, else 0.",
+            ["dependency"],
+            registry=registry,
+        )
+        self.checked = Gauge(
+            f"{PREFIX}_dependency_checked_timestamp_seconds",
+            "When the dependencies were last checked, as a Unix time.",
+            registry=registry,
+        )
