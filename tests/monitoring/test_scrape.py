@@ -59,7 +59,7 @@ def relay_process(tmp_path, kafka_bootstrap, unique_id):
         "LAPOR_TOPIC_AGENCY_FEED_PREFIX": f"scrape.{unique_id}.feed.",
     }
     log = (tmp_path / "relay.log").open("w")
-    process = subprocess.Popen(  # noqa: S603 (fixed arguments, no shell)
+    process = subprocess.Popen(
         [sys.executable, "-m", "gateway.cli", "relay"],
         env=env,
         stdout=log,
@@ -68,8 +68,10 @@ def relay_process(tmp_path, kafka_bootstrap, unique_id):
     )
     try:
         wait_for(
-            lambda: get_json(f"http://127.0.0.1:{ops_port}/health/ready")["status"]
-            == "ready",
+            lambda: (
+                get_json(f"http://127.0.0.1:{ops_port}/health/ready")["status"]
+                == "ready"
+            ),
             60,
             "the relay's readiness",
         )
