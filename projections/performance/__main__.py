@@ -1,0 +1,5 @@
+"""Entry point of ``python -m projections.performance``."""
+
+from projections.performance.cli import main
+
+raise SystemExit(main())
