@@ -200,19 +200,21 @@ class _Batch:
         self.now = service.clock()
         self.complaints: dict[UUID, Complaint] = {}
         self.records: list[CommandRecord] = []
-        self.decided: dict[str, Result] = {}
+        self.decided: dict[str, tuple[str, Result]] = {}
+        """The digest and result of every command id decided in this batch."""
 
     def decide(self, command: ComplaintCommand) -> Result:
         key = command_key(command)
         digest = command_digest(command)
         if key in self.decided:
-            return _repeat_in_batch(self.decided[key])
+            first_digest, first = self.decided[key]
+            return _repeat_in_batch(key, command, first, same=digest == first_digest)
         prior = self.service.store.select_command(key)
         if prior is not None:
             result: Result = _duplicate_outcome(prior, digest)
         else:
             result = self._apply(command, key, digest)
-        self.decided[key] = result
+        self.decided[key] = (digest, result)
         return result
 
     def _apply(self, command: ComplaintCommand, key: str, digest: str) -> Result:
@@ -272,20 +274,26 @@ def first_try_complaint(result: Result, command: ComplaintCommand) -> UUID:
 
 
 def schedule_of(complaint: Complaint) -> list[ScheduledDeadline]:
-    """Return the complaint's running deadline clocks, for the scheduler."""
+    """Return the complaint's running deadline clocks, for the scheduler.
+
+    A deadline that was escalated is left out: the escalation keeps the
+    clock's due moment, and the scheduler acts on each deadline once.
+    """
     due_dates = complaint.due_dates
     if due_dates is None:
         return []
+    escalated = set(complaint.state.escalated)
     scheduled = []
     for field, clock in DUE_DATE_CLOCKS.items():
         due_at = getattr(due_dates, field)
-        if due_at is not None:
+        if due_at is not None and (clock, due_at) not in escalated:
             scheduled.append(
                 ScheduledDeadline(
                     complaint_id=complaint.id,
                     clock=clock,
                     due_at=due_at,
                     version=complaint.version,
+                    last_occurred_at=complaint.state.last_occurred_at,
                 )
             )
     return scheduled
@@ -300,7 +308,15 @@ def _duplicate_outcome(prior: CommandRecord, digest: str) -> Result:
     return CommandOutcome.of_record(prior, duplicate=True)
 
 
-def _repeat_in_batch(first: Result) -> Result:
+def _repeat_in_batch(
+    key: str, command: ComplaintCommand, first: Result, *, same: bool
+) -> Result:
+    if not same:
+        return CommandReuseError(
+            f"command id {key!r} appears twice in one batch with different "
+            f"content (the second is a {type(command).__name__} command): use a "
+            "new command id for a new command"
+        )
     if isinstance(first, CommandOutcome):
         return first.model_copy(update={"duplicate": True})
     return first

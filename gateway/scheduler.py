@@ -7,9 +7,13 @@ closing when the silence period after a response ran out, an archiving when a
 pending complaint was not completed in time, and an escalation to the national
 admin for every other clock. The command id is derived from the complaint,
 the clock and the due moment, so a deadline is acted on exactly once however
-often a pass sees it, and the command happens at the due moment itself. With
-an injected clock, replaying history acts on the same deadlines at the same
-moments as living through it did.
+often a pass sees it. The command happens at the due moment itself, or at the
+complaint's latest event when a late pass finds that event after the due
+moment, because no action may be dated before an earlier one. With an injected
+clock that steps through the events' times, replaying history acts on the same
+deadlines at the same moments as living through it did. A single pass at the
+end of a history cannot: a deadline that a later event stopped or moved is no
+longer in the schedule by then.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from gateway.outcomes import CommandOutcome, outcome_label
 
 if TYPE_CHECKING:
     from datetime import datetime
+    from uuid import UUID
 
     from gateway.application import Clock, ComplaintService
     from gateway.store.records import ScheduledDeadline
@@ -40,6 +45,9 @@ logger = logging.getLogger(__name__)
 
 GATEWAY_AGENCY = "lapor-gateway"
 """Agency id under which the gateway's own system actions are recorded."""
+
+MAX_ATTEMPTS = 3
+"""Times one pass issues a deadline's command that keeps conflicting."""
 
 
 class DeadlineScheduler:
@@ -64,39 +72,60 @@ class DeadlineScheduler:
         """Act on every deadline due by ``now``; return how many commands recorded.
 
         Passes repeat while they find due deadlines, because acting on one can
-        bring another due (a closing removes clocks, an escalation none).
+        bring another due (a closing removes clocks, an escalation none). A
+        command that conflicted with another change of its complaint, such as
+        the escalation of a second clock due at the same moment, is issued again
+        from the updated row, up to ``MAX_ATTEMPTS`` times. Deadlines that were
+        rejected for good are paged past, so they never hide later ones.
         """
         recorded = 0
-        handled: set[str] = set()
+        attempts: dict[str, int] = {}
+        after: ScheduledDeadline | None = None
         while True:
-            due = self._service.store.select_due_deadlines(now, self._batch_size)
-            fresh = [d for d in due if _command_id(d) not in handled]
-            self._metrics.due_deadlines.set(len(due))
+            due = self._service.store.select_due_deadlines(now, self._batch_size, after)
+            fresh = [d for d in due if not _settled(attempts, _command_id(d))]
+            if after is None:
+                self._metrics.due_deadlines.set(len(due))
             if not fresh:
-                return recorded
-            commands = [self.command_for(deadline) for deadline in fresh]
-            results = self._service.execute_batch(commands)
-            for deadline, command, result in zip(fresh, commands, results, strict=True):
-                handled.add(command.command_id)
-                label = outcome_label(result)
-                self._metrics.commands_issued.labels(deadline.clock, label).inc()
-                if isinstance(result, CommandOutcome):
-                    recorded += 0 if result.duplicate else 1
-                else:
-                    logger.warning(
-                        "Deadline %s of complaint %s due %s was not acted on: %s",
-                        deadline.clock,
-                        deadline.complaint_id,
-                        format_timestamp(deadline.due_at),
-                        result,
-                    )
+                if len(due) < self._batch_size:
+                    return recorded
+                after = due[-1]
+                continue
+            recorded += self._act_on(_one_per_complaint(fresh), attempts)
+
+    def _act_on(
+        self, deadlines: list[ScheduledDeadline], attempts: dict[str, int]
+    ) -> int:
+        commands = [self.command_for(deadline) for deadline in deadlines]
+        results = self._service.execute_batch(commands)
+        recorded = 0
+        for deadline, command, result in zip(deadlines, commands, results, strict=True):
+            label = outcome_label(result)
+            self._metrics.commands_issued.labels(deadline.clock, label).inc()
+            if isinstance(result, CommandOutcome):
+                attempts[command.command_id] = MAX_ATTEMPTS
+                recorded += 0 if result.duplicate else 1
+                continue
+            retriable = bool(getattr(result, "retriable", False))
+            tries = attempts.get(command.command_id, 0) + 1
+            attempts[command.command_id] = tries if retriable else MAX_ATTEMPTS
+            if retriable and tries < MAX_ATTEMPTS:
+                continue
+            logger.warning(
+                "Deadline %s of complaint %s due %s was not acted on: %s",
+                deadline.clock,
+                deadline.complaint_id,
+                format_timestamp(deadline.due_at),
+                result,
+            )
+        return recorded
 
     def command_for(self, deadline: ScheduledDeadline) -> ComplaintActionCommand:
-        """Return the command that acts on ``deadline`` at its due moment."""
+        """Return the command that acts on ``deadline``, dated as the module says."""
         common = {
             "command_id": _command_id(deadline),
             "complaint_id": deadline.complaint_id,
-            "occurred_at": deadline.due_at,
+            "occurred_at": max(deadline.due_at, deadline.last_occurred_at),
             "actor": self._actor,
             "correlation_id": f"deadline:{deadline.complaint_id}",
             "expected_version": deadline.version,
@@ -130,6 +159,23 @@ class DeadlineScheduler:
             except TimeoutError:
                 continue
         logger.info("Deadline scheduler stopped")
+
+
+def _settled(attempts: dict[str, int], command_id: str) -> bool:
+    return attempts.get(command_id, 0) >= MAX_ATTEMPTS
+
+
+def _one_per_complaint(
+    deadlines: list[ScheduledDeadline],
+) -> list[ScheduledDeadline]:
+    """Keep each complaint's first deadline: the others wait for its new version."""
+    seen: set[UUID] = set()
+    kept = []
+    for deadline in deadlines:
+        if deadline.complaint_id not in seen:
+            seen.add(deadline.complaint_id)
+            kept.append(deadline)
+    return kept
 
 
 def _command_id(deadline: ScheduledDeadline) -> str:

@@ -206,9 +206,12 @@ def _reopened(
 
 
 def _escalated(
-    state: ComplaintState, _data: ComplaintEscalated, _envelope: Envelope
+    state: ComplaintState, data: ComplaintEscalated, _envelope: Envelope
 ) -> dict[str, Any]:
-    return {"escalations": state.escalations + 1}
+    return {
+        "escalations": state.escalations + 1,
+        "escalated": (*state.escalated, (data.clock, data.due_at)),
+    }
 
 
 def _privacy(

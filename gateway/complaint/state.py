@@ -11,6 +11,7 @@ from events.values import (
     AgencyId,
     Classification,
     ClosingMode,
+    DeadlineClock,
     FrozenModel,
     PrivacyFlags,
     ShortText,
@@ -98,6 +99,8 @@ class ComplaintState(FrozenModel):
     closed_at: Timestamp | None = None
     reopens: int = 0
     escalations: int = 0
+    escalated: tuple[tuple[DeadlineClock, Timestamp], ...] = ()
+    """Every escalated deadline as (clock, due moment), oldest first."""
     last_occurred_at: Timestamp
     last_recorded_at: Timestamp
     last_hash: Sha256Hex

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from eventsourcing.persistence import PersistenceError
 from eventsourcing.postgres import (
     PostgresApplicationRecorder,
     PostgresDatastore,
@@ -18,6 +19,7 @@ from eventsourcing.postgres import (
 from psycopg.sql import SQL, Composed, Identifier
 
 from events.values import DeadlineClock
+from gateway.store.errors import StoreOpenError
 from gateway.store.records import CommandRecord, ScheduledDeadline
 
 if TYPE_CHECKING:
@@ -44,6 +46,9 @@ class PostgresComplaintRecorder(PostgresApplicationRecorder):
         self.commands_table = self._table(f"{prefix}_command_results")
         self.deadlines_table = self._table(f"{prefix}_deadline_schedule")
         self.positions_table = self._table(f"{prefix}_relay_positions")
+        self._select_command_statement = SQL(
+            "SELECT * FROM {0} WHERE command_id = %s"
+        ).format(self.commands_table)
         self.sql_create_statements += [
             SQL(
                 "CREATE TABLE IF NOT EXISTS {0} ("
@@ -57,8 +62,14 @@ class PostgresComplaintRecorder(PostgresApplicationRecorder):
                 "CREATE TABLE IF NOT EXISTS {0} ("
                 "complaint_id uuid NOT NULL, clock text NOT NULL, "
                 "due_at timestamptz NOT NULL, version bigint NOT NULL, "
+                "last_occurred_at timestamptz NOT NULL, "
                 "PRIMARY KEY (complaint_id, clock))"
             ).format(self.deadlines_table),
+            SQL(
+                "CREATE INDEX IF NOT EXISTS {0} ON {1} (due_at, complaint_id, clock)"
+            ).format(
+                Identifier(f"{prefix}_deadline_schedule_due"), self.deadlines_table
+            ),
             SQL(
                 "CREATE TABLE IF NOT EXISTS {0} ("
                 "name text PRIMARY KEY, notification_id bigint NOT NULL)"
@@ -109,31 +120,28 @@ class PostgresComplaintRecorder(PostgresApplicationRecorder):
                 (list(deadlines),),
             )
             rows = [
-                (complaint_id, d.clock.value, d.due_at, d.version)
+                (complaint_id, d.clock.value, d.due_at, d.version, d.last_occurred_at)
                 for complaint_id, scheduled in deadlines.items()
                 for d in scheduled
             ]
             if rows:
                 curs.executemany(
-                    SQL("INSERT INTO {0} VALUES (%s,%s,%s,%s)").format(
+                    SQL("INSERT INTO {0} VALUES (%s,%s,%s,%s,%s)").format(
                         self.deadlines_table
                     ),
                     rows,
                 )
 
     def select_command(self, command_id: str) -> CommandRecord | None:
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(
-                SQL("SELECT * FROM {0} WHERE command_id = %s").format(
-                    self.commands_table
-                ),
-                (command_id,),
-            )
+        # One statement in autocommit mode reads one snapshot; a transaction
+        # around it would only add BEGIN and ROLLBACK round trips per command.
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_command_statement, (command_id,), prepare=True)
             row = curs.fetchone()
         return None if row is None else CommandRecord.model_validate(row)
 
     def select_position(self, name: str) -> int:
-        with self.datastore.transaction(commit=False) as curs:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(
                 SQL("SELECT notification_id FROM {0} WHERE name = %s").format(
                     self.positions_table
@@ -154,16 +162,17 @@ class PostgresComplaintRecorder(PostgresApplicationRecorder):
             )
 
     def select_due_deadlines(
-        self, until: datetime, limit: int
+        self, until: datetime, limit: int, after: ScheduledDeadline | None = None
     ) -> list[ScheduledDeadline]:
+        query = SQL("SELECT * FROM {0} WHERE due_at <= %s").format(self.deadlines_table)
+        params: list[object] = [until]
+        if after is not None:
+            query += SQL(" AND (due_at, complaint_id, clock) > (%s, %s, %s)")
+            params += [after.due_at, after.complaint_id, after.clock.value]
+        query += SQL(" ORDER BY due_at, complaint_id, clock LIMIT %s")
+        params.append(limit)
         with self.datastore.transaction(commit=False) as curs:
-            curs.execute(
-                SQL(
-                    "SELECT * FROM {0} WHERE due_at <= %s "
-                    "ORDER BY due_at, complaint_id, clock LIMIT %s"
-                ).format(self.deadlines_table),
-                (until, limit),
-            )
+            curs.execute(query, params)
             rows = curs.fetchall()
         return [
             ScheduledDeadline(
@@ -171,6 +180,7 @@ class PostgresComplaintRecorder(PostgresApplicationRecorder):
                 clock=DeadlineClock(row["clock"]),
                 due_at=row["due_at"],
                 version=row["version"],
+                last_occurred_at=row["last_occurred_at"],
             )
             for row in rows
         ]
@@ -190,4 +200,15 @@ class Factory(PostgresFactory):
                 "store: unset it"
             )
             raise ValueError(msg)
-        return super().application_recorder()
+        try:
+            return super().application_recorder()
+        except PersistenceError as exc:
+            host = self.env.get(self.POSTGRES_HOST)
+            port = self.env.get(self.POSTGRES_PORT)
+            database = self.env.get(self.POSTGRES_DBNAME)
+            msg = (
+                f"the PostgreSQL store (database {database} at {host}:{port}) "
+                f"could not be opened: {exc}; check that the server runs and "
+                "that LAPOR_POSTGRES_URL names it"
+            )
+            raise StoreOpenError(msg) from exc

@@ -33,13 +33,19 @@ class CommandRecord(FrozenModel):
 
 
 class ScheduledDeadline(FrozenModel):
-    """A complaint's running deadline clock, as of its latest event."""
+    """A complaint's running deadline clock, as of its latest event.
+
+    Rows sort by ``(due_at, complaint_id, clock)``, the order the scheduler
+    reads them in.
+    """
 
     complaint_id: UUID
     clock: DeadlineClock
     due_at: AwareDatetime
     version: int
     """The complaint's version when this deadline was computed."""
+    last_occurred_at: AwareDatetime
+    """When the complaint's latest event happened: no action on it may be older."""
 
 
 class ComplaintRecorderProtocol(Protocol):
@@ -52,5 +58,7 @@ class ComplaintRecorderProtocol(Protocol):
     def update_position(self, name: str, notification_id: int) -> None: ...
 
     def select_due_deadlines(
-        self, until: datetime, limit: int
-    ) -> list[ScheduledDeadline]: ...
+        self, until: datetime, limit: int, after: ScheduledDeadline | None = None
+    ) -> list[ScheduledDeadline]:
+        """Return deadlines due by ``until`` in row order, after ``after`` if given."""
+        ...

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from eventsourcing.persistence import PersistenceError
 from eventsourcing.sqlite import (
     SQLiteApplicationRecorder,
     SQLiteCursor,
@@ -20,6 +21,7 @@ from eventsourcing.sqlite import (
 )
 
 from events.values import DeadlineClock
+from gateway.store.errors import StoreOpenError
 from gateway.store.records import CommandRecord, ScheduledDeadline
 
 if TYPE_CHECKING:
@@ -46,11 +48,12 @@ class SQLiteComplaintRecorder(SQLiteApplicationRecorder):
                 "CREATE TABLE IF NOT EXISTS deadline_schedule ("
                 "complaint_id TEXT NOT NULL, clock TEXT NOT NULL, "
                 "due_at TEXT NOT NULL, version INTEGER NOT NULL, "
+                "last_occurred_at TEXT NOT NULL, "
                 "PRIMARY KEY (complaint_id, clock))"
             ),
             (
                 "CREATE INDEX IF NOT EXISTS deadline_schedule_due "
-                "ON deadline_schedule (due_at)"
+                "ON deadline_schedule (due_at, complaint_id, clock)"
             ),
             (
                 "CREATE TABLE IF NOT EXISTS relay_positions ("
@@ -91,12 +94,13 @@ class SQLiteComplaintRecorder(SQLiteApplicationRecorder):
             )
             for deadline in scheduled:
                 c.execute(
-                    "INSERT INTO deadline_schedule VALUES (?,?,?,?)",
+                    "INSERT INTO deadline_schedule VALUES (?,?,?,?,?)",
                     (
                         str(complaint_id),
                         deadline.clock.value,
                         _utc_text(deadline.due_at),
                         deadline.version,
+                        _utc_text(deadline.last_occurred_at),
                     ),
                 )
         return notification_ids
@@ -137,14 +141,17 @@ class SQLiteComplaintRecorder(SQLiteApplicationRecorder):
             )
 
     def select_due_deadlines(
-        self, until: datetime, limit: int
+        self, until: datetime, limit: int, after: ScheduledDeadline | None = None
     ) -> list[ScheduledDeadline]:
+        query = "SELECT * FROM deadline_schedule WHERE due_at <= ?"
+        params: list[object] = [_utc_text(until)]
+        if after is not None:
+            query += " AND (due_at, complaint_id, clock) > (?, ?, ?)"
+            params += _row_key(after)
+        query += " ORDER BY due_at, complaint_id, clock LIMIT ?"
+        params.append(limit)
         with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                "SELECT * FROM deadline_schedule WHERE due_at <= ? "
-                "ORDER BY due_at, complaint_id, clock LIMIT ?",
-                (_utc_text(until), limit),
-            )
+            c.execute(query, params)
             rows = c.fetchall()
         return [
             ScheduledDeadline(
@@ -152,9 +159,18 @@ class SQLiteComplaintRecorder(SQLiteApplicationRecorder):
                 clock=DeadlineClock(row["clock"]),
                 due_at=datetime.fromisoformat(row["due_at"]),
                 version=row["version"],
+                last_occurred_at=datetime.fromisoformat(row["last_occurred_at"]),
             )
             for row in rows
         ]
+
+
+def _row_key(deadline: ScheduledDeadline) -> tuple[str, str, str]:
+    return (
+        _utc_text(deadline.due_at),
+        str(deadline.complaint_id),
+        deadline.clock.value,
+    )
 
 
 def _utc_text(moment: datetime) -> str:
@@ -170,5 +186,14 @@ class Factory(SQLiteFactory):
     def application_recorder(self) -> ApplicationRecorder:
         recorder = SQLiteComplaintRecorder(self.datastore)
         if self.env_create_table():
-            recorder.create_table()
+            try:
+                recorder.create_table()
+            except PersistenceError as exc:
+                path = self.env.get(self.SQLITE_DBNAME)
+                msg = (
+                    f"the SQLite store {path} could not be opened: {exc}; set "
+                    "LAPOR_SQLITE_PATH (or LAPOR_DATA_DIR) to a file in a folder "
+                    "the gateway can write"
+                )
+                raise StoreOpenError(msg) from exc
         return recorder
