@@ -67,6 +67,9 @@ DUE_DATE_CLOCKS = {
 }
 """Fields of ``DueDates`` and the clock each one belongs to."""
 
+MAX_COLLISION_RETRIES = 5
+"""Retries of a command without expected_version that other writers keep beating."""
+
 Result = CommandOutcome | ComplaintError | CommandReuseError | CommandConflictError
 
 
@@ -115,12 +118,18 @@ class ComplaintService(Application[UUID]):
             raise result
         return result
 
-    def execute_batch(self, commands: Sequence[ComplaintCommand]) -> list[Result]:
+    def execute_batch(
+        self,
+        commands: Sequence[ComplaintCommand],
+        *,
+        retries: int = MAX_COLLISION_RETRIES,
+    ) -> list[Result]:
         """Decide every command and record all accepted ones in one transaction.
 
         Returns one result per command, in order: its outcome, or the error
         that rejected it. A rejected command records nothing and does not
-        stop the others.
+        stop the others. A command that keeps colliding with other writers
+        is retried ``retries`` times, then returned as a conflict.
         """
         started = time.perf_counter()
         batch = _Batch(self)
@@ -130,14 +139,18 @@ class ComplaintService(Application[UUID]):
                 self._record_batch(batch)
             except IntegrityError:
                 if len(commands) == 1:
-                    results = [self._resolve_collision(commands[0], results[0])]
+                    results = [
+                        self._resolve_collision(commands[0], results[0], retries)
+                    ]
                 else:
                     logger.info(
                         "Batch of %d commands collided with another writer; "
                         "retrying one by one",
                         len(commands),
                     )
-                    return [self.execute_batch([c])[0] for c in commands]
+                    return [
+                        self.execute_batch([c], retries=retries)[0] for c in commands
+                    ]
         self._observe(commands, results, time.perf_counter() - started)
         return results
 
@@ -152,7 +165,7 @@ class ComplaintService(Application[UUID]):
         )
 
     def _resolve_collision(
-        self, command: ComplaintCommand, first_try: Result
+        self, command: ComplaintCommand, first_try: Result, retries: int
     ) -> Result:
         """Settle a single command whose transaction hit a unique constraint.
 
@@ -162,8 +175,9 @@ class ComplaintService(Application[UUID]):
         prior = self.store.select_command(command_key(command))
         if prior is not None:
             return _duplicate_outcome(prior, command_digest(command))
-        if command.expected_version is None and isinstance(first_try, CommandOutcome):
-            return self.execute_batch([command])[0]
+        retry = command.expected_version is None and retries > 0
+        if retry and isinstance(first_try, CommandOutcome):
+            return self.execute_batch([command], retries=retries - 1)[0]
         return CommandConflictError(
             f"complaint {first_try_complaint(first_try, command)} changed while "
             f"command {command.command_id} was decided: reload it and send the "

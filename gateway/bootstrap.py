@@ -34,7 +34,14 @@ def store_environment(settings: Settings) -> dict[str, str]:
     """Return the eventsourcing environment for the configured store."""
     if settings.store is StoreKind.SQLITE:
         path = settings.sqlite_file
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            msg = (
+                f"cannot create the folder of LAPOR_SQLITE_PATH {path}: {exc}; "
+                "point it at a writable folder"
+            )
+            raise ConfigurationError(msg) from exc
         return {
             "PERSISTENCE_MODULE": "gateway.store.sqlite:Factory",
             "SQLITE_DBNAME": str(path),
@@ -58,6 +65,7 @@ def store_environment(settings: Settings) -> dict[str, str]:
         "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
         "POSTGRES_USER": unquote(url.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(url.password or ""),
+        "POSTGRES_CONNECT_TIMEOUT": "5",
         "POSTGRES_POOL_SIZE": "4",
         "POSTGRES_MAX_OVERFLOW": "4",
     }
