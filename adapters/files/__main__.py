@@ -1,0 +1,7 @@
+"""Entry point: ``python -m adapters.files``."""
+
+import sys
+
+from adapters.files.cli import main
+
+sys.exit(main())
