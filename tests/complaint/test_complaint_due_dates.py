@@ -134,7 +134,7 @@ def test_follow_up_stops_first_follow_up_clock():
 
 
 def test_submission_before_any_rule_set_has_no_tracker(caplog):
-    clock = Clock(dt.datetime(2010, 1, 4, 9, tzinfo=dt.UTC))
+    clock = Clock(dt.datetime(1999, 1, 4, 9, tzinfo=dt.UTC))
     with caplog.at_level(logging.WARNING, logger="gateway.complaint.milestones"):
         complaint = submit(clock)
 

@@ -29,6 +29,7 @@ def catalog() -> RuleSetCatalog:
 
 def test_packaged_rule_sets_in_order(catalog):
     assert [r.id for r in catalog.all()] == [
+        "historical-stand-in",
         "permenpanrb-24-2014",
         "permenpanrb-62-2018",
         "permenpanrb-5-2025",
@@ -89,8 +90,14 @@ def test_boundary_compares_instants_across_zones(catalog):
 
 
 def test_before_earliest_raises(catalog):
-    with pytest.raises(NoRuleSetInForceError, match="permenpanrb-24-2014"):
-        catalog.in_force_at(dt.datetime(2010, 1, 1, tzinfo=WIB))
+    with pytest.raises(NoRuleSetInForceError, match="historical-stand-in"):
+        catalog.in_force_at(dt.datetime(1999, 12, 31, tzinfo=WIB))
+
+
+def test_histories_before_2014_get_the_stand_in(catalog):
+    rule_set = catalog.in_force_at(dt.datetime(2010, 3, 31, 15, tzinfo=WIB))
+    assert rule_set.id == "historical-stand-in"
+    assert rule_set.regulation.startswith("none")
 
 
 def test_unknown_id_raises(catalog):
