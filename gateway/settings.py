@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     feed_partitions: Annotated[int, Field(ge=1, le=64)] = 1
     """Partitions of each agency feed topic: one agency's traffic is small."""
     topic_replication: Annotated[int, Field(ge=1, le=5)] = 1
+    intake_group: str = "lapor.command-intake"
+    """Kafka consumer group of the command intake processes."""
+    intake_batch_size: Annotated[int, Field(ge=1, le=10_000)] = 500
+    """Most records the intake reads, records and commits at once."""
     intake_instance: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")] = "1"
     """Names this command intake process: its static group member id and its
     transactional id. Give each intake process of one cluster its own."""

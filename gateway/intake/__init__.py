@@ -1,0 +1,1 @@
+"""The command intakes: HTTP and Kafka share one pipeline."""
