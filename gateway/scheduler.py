@@ -34,6 +34,7 @@ from gateway.complaint.commands import (
 from gateway.outcomes import CommandOutcome, outcome_label
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Collection, Mapping
     from datetime import datetime
     from uuid import UUID
 
@@ -68,23 +69,53 @@ class DeadlineScheduler:
         self._batch_size = batch_size
         self._actor = Actor(agency=agency, role=Role.SYSTEM)
 
-    def run_until(self, now: datetime) -> int:
+    def run_until(
+        self, now: datetime, complaint_ids: Collection[UUID] | None = None
+    ) -> int:
         """Act on every deadline due by ``now``; return how many commands recorded.
 
-        Passes repeat while they find due deadlines, because acting on one can
-        bring another due (a closing removes clocks, an escalation none). A
-        command that conflicted with another change of its complaint, such as
-        the escalation of a second clock due at the same moment, is issued again
+        ``complaint_ids`` limits the pass to those complaints. Passes repeat
+        while they find due deadlines, because acting on one can bring another
+        due (a closing removes clocks, an escalation none). A command that
+        conflicted with another change of its complaint, such as the
+        escalation of a second clock due at the same moment, is issued again
         from the updated row, up to ``MAX_ATTEMPTS`` times. Deadlines that were
         rejected for good are paged past, so they never hide later ones.
         """
+        return self._run(now, complaint_ids, lambda _deadline: True)
+
+    def run_for(self, until: Mapping[UUID, datetime]) -> int:
+        """Act on each complaint's deadlines due by that complaint's own moment.
+
+        A historical replay calls this before a batch of commands with each
+        command's complaint and time, so every complaint's clock stands at its
+        next event when the scheduler looks at it.
+        """
+        if not until:
+            return 0
+        return self._run(
+            max(until.values()),
+            until.keys(),
+            lambda deadline: deadline.due_at <= until[deadline.complaint_id],
+        )
+
+    def _run(
+        self,
+        now: datetime,
+        complaint_ids: Collection[UUID] | None,
+        applies: Callable[[ScheduledDeadline], bool],
+    ) -> int:
         recorded = 0
         attempts: dict[str, int] = {}
         after: ScheduledDeadline | None = None
         while True:
-            due = self._service.store.select_due_deadlines(now, self._batch_size, after)
-            fresh = [d for d in due if not _settled(attempts, _command_id(d))]
-            if after is None:
+            due = self._service.store.select_due_deadlines(
+                now, self._batch_size, after, complaint_ids
+            )
+            fresh = [
+                d for d in due if applies(d) and not _settled(attempts, _command_id(d))
+            ]
+            if after is None and complaint_ids is None:
                 self._metrics.due_deadlines.set(len(due))
             if not fresh:
                 if len(due) < self._batch_size:

@@ -23,7 +23,7 @@ from gateway.store.errors import StoreOpenError
 from gateway.store.records import CommandRecord, ScheduledDeadline
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Collection, Mapping, Sequence
     from datetime import datetime
     from uuid import UUID
 
@@ -162,13 +162,20 @@ class PostgresComplaintRecorder(PostgresApplicationRecorder):
             )
 
     def select_due_deadlines(
-        self, until: datetime, limit: int, after: ScheduledDeadline | None = None
+        self,
+        until: datetime,
+        limit: int,
+        after: ScheduledDeadline | None = None,
+        complaint_ids: Collection[UUID] | None = None,
     ) -> list[ScheduledDeadline]:
         query = SQL("SELECT * FROM {0} WHERE due_at <= %s").format(self.deadlines_table)
         params: list[object] = [until]
         if after is not None:
             query += SQL(" AND (due_at, complaint_id, clock) > (%s, %s, %s)")
             params += [after.due_at, after.complaint_id, after.clock.value]
+        if complaint_ids is not None:
+            query += SQL(" AND complaint_id = ANY(%s)")
+            params.append(list(complaint_ids))
         query += SQL(" ORDER BY due_at, complaint_id, clock LIMIT %s")
         params.append(limit)
         with self.datastore.transaction(commit=False) as curs:

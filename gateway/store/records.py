@@ -10,6 +10,7 @@ from pydantic import AwareDatetime
 from events.values import DeadlineClock, FrozenModel
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from datetime import datetime
 
 
@@ -58,7 +59,14 @@ class ComplaintRecorderProtocol(Protocol):
     def update_position(self, name: str, notification_id: int) -> None: ...
 
     def select_due_deadlines(
-        self, until: datetime, limit: int, after: ScheduledDeadline | None = None
+        self,
+        until: datetime,
+        limit: int,
+        after: ScheduledDeadline | None = None,
+        complaint_ids: Collection[UUID] | None = None,
     ) -> list[ScheduledDeadline]:
-        """Return deadlines due by ``until`` in row order, after ``after`` if given."""
+        """Return deadlines due by ``until`` in row order, after ``after`` if given.
+
+        ``complaint_ids`` limits the rows to those complaints.
+        """
         ...

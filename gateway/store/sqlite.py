@@ -25,7 +25,7 @@ from gateway.store.errors import StoreOpenError
 from gateway.store.records import CommandRecord, ScheduledDeadline
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Collection, Mapping, Sequence
 
     from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 
@@ -141,13 +141,21 @@ class SQLiteComplaintRecorder(SQLiteApplicationRecorder):
             )
 
     def select_due_deadlines(
-        self, until: datetime, limit: int, after: ScheduledDeadline | None = None
+        self,
+        until: datetime,
+        limit: int,
+        after: ScheduledDeadline | None = None,
+        complaint_ids: Collection[UUID] | None = None,
     ) -> list[ScheduledDeadline]:
         query = "SELECT * FROM deadline_schedule WHERE due_at <= ?"
         params: list[object] = [_utc_text(until)]
         if after is not None:
             query += " AND (due_at, complaint_id, clock) > (?, ?, ?)"
             params += _row_key(after)
+        if complaint_ids is not None:
+            marks = ",".join("?" * len(complaint_ids)) or "NULL"
+            query += f" AND complaint_id IN ({marks})"
+            params += [str(i) for i in complaint_ids]
         query += " ORDER BY due_at, complaint_id, clock LIMIT ?"
         params.append(limit)
         with self.datastore.transaction(commit=False) as c:
