@@ -37,6 +37,13 @@ HEADER_PREFIX = "ce_"
 CONTENT_TYPE_HEADER = "content-type"
 _INTEGER_TEXT = re.compile(r"^[1-9][0-9]{0,15}$")
 
+TRANSPORT_HEADERS = frozenset({"ce_redactions"})
+"""Extension headers that describe a copy of an event rather than the event.
+
+An agency feed copy names what was withheld in ``ce_redactions``; the event's
+document, and so its hash, never contains it, and decoding ignores it.
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class KafkaMessage:
@@ -129,6 +136,8 @@ def _header_texts(headers: Iterable[tuple[str, bytes]]) -> dict[str, str]:
     texts: dict[str, str] = {}
     for header, raw in headers:
         if header != CONTENT_TYPE_HEADER and not header.startswith(HEADER_PREFIX):
+            continue
+        if header in TRANSPORT_HEADERS:
             continue
         if header not in known:
             raise InvalidAttributeError(

@@ -322,3 +322,9 @@ def test_kafka_message_carries_optional_headers_only_when_set():
 def test_kafka_headers_are_bytes():
     assert isinstance(MESSAGE, KafkaMessage)
     assert all(isinstance(value, bytes) for _, value in MESSAGE.headers)
+
+
+def test_feed_redactions_header_is_ignored():
+    headers = (*MESSAGE.headers, ("ce_redactions", b"identity"))
+    decoded = decode_kafka(MESSAGE.key, MESSAGE.value, headers)
+    assert decoded.envelope == ENVELOPE
