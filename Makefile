@@ -2,7 +2,7 @@
 # Tools run from the project's virtual environment, made by `make install`.
 
 VENV := .venv/bin
-PACKAGES := gateway events projections adapters monitoring infra
+PACKAGES := gateway events projections adapters monitoring infra mainjob
 INFRA := $(VENV)/lapor-infra
 
 .PHONY: help install run test lint format bench \
@@ -12,7 +12,7 @@ INFRA := $(VENV)/lapor-infra
 
 help:
 	@echo "install         create .venv from uv.lock (uv sync --frozen)"
-	@echo "run             start the local Kafka broker and show its status"
+	@echo "run             the main job: Kafka, gateway, projections on the samples"
 	@echo "test            run the test suite; marked tests start Kafka/PostgreSQL"
 	@echo "lint            ruff format --check, ruff check, mypy --strict"
 	@echo "format          ruff format and ruff check --fix"
@@ -26,9 +26,13 @@ help:
 install:
 	UV_PYTHON_DOWNLOADS=never uv sync --frozen
 
-# TODO: replace with the gateway's main job once `lapor-gateway run` exists.
-run: kafka-start
-	$(INFRA) kafka status
+# The main job: installs .venv if absent, starts the local broker, replays the
+# samples through the gateway and serves until Ctrl-C. RUN_ARGS passes options,
+# for example `make run RUN_ARGS=--exit`.
+run:
+	@test -x $(VENV)/lapor-gateway || $(MAKE) install
+	$(INFRA) kafka start
+	$(VENV)/lapor-gateway run $(RUN_ARGS)
 
 test:
 	$(VENV)/pytest

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import signal
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
@@ -60,7 +61,45 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add(commands, "relay", "publish stored events to Kafka until stopped", _relay)
     _add(commands, "scheduler", "act on passed deadlines until stopped", _scheduler)
+    _add_run(commands)
     return parser
+
+
+def _add_run(commands: Any) -> None:  # noqa: ANN401 (argparse's private subparsers type)
+    run = _add(
+        commands,
+        "run",
+        "run the whole gateway on the sample data and print a summary",
+        _run,
+    )
+    run.add_argument(
+        "--exit",
+        action="store_true",
+        help="exit after the summary (status 1 if the figures disagree) "
+        "instead of serving until Ctrl-C",
+    )
+    run.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("var/run"),
+        help="folder for the run folders (default: %(default)s)",
+    )
+    run.add_argument(
+        "--sources",
+        default="nyc311,bpi2013,lapor2017",
+        help="comma-separated inputs: nyc311, bpi2013 (shipped samples), "
+        "lapor2017 (read from ../shared/data when present; default: %(default)s)",
+    )
+    run.add_argument(
+        "--limit", type=_positive, help="import at most N readable rows per source"
+    )
+    run.add_argument(
+        "--http-port",
+        type=int,
+        default=8080,
+        help="API port on 127.0.0.1; a free port is used if it is taken "
+        "(default: %(default)s)",
+    )
 
 
 def _add(
@@ -99,6 +138,33 @@ def _relay(settings: Settings, _args: argparse.Namespace) -> int:
 
 def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:
     return run_until_signalled(settings, [run_ops, run_scheduler])
+
+
+def _run(_settings: Settings, args: argparse.Namespace) -> int:
+    # The main job builds its own settings for a fresh run folder and topics.
+    from mainjob.errors import MainJobError  # noqa: PLC0415 (keeps other commands light)
+    from mainjob.run import RunOptions, run_main_job  # noqa: PLC0415
+
+    options = RunOptions(
+        data_dir=args.data_dir,
+        sources=tuple(name.strip() for name in args.sources.split(",") if name.strip()),
+        limit=args.limit,
+        http_port=args.http_port,
+        exit_when_done=args.exit,
+        log_level=args.log_level,
+    )
+    try:
+        return run_main_job(options)
+    except MainJobError as exc:
+        print(f"lapor-gateway run: {exc}", file=sys.stderr)  # noqa: T201
+        return 1
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
 
 
 def run_until_signalled(
