@@ -14,7 +14,14 @@ from pydantic import ValidationError
 
 from gateway.agencies import RegistryError, hash_token, new_token
 from gateway.bootstrap import ConfigurationError, create_topics, load_registry
-from gateway.processes import Runtime, run_ops, run_relay, run_scheduler
+from gateway.processes import (
+    Runtime,
+    run_api,
+    run_intake,
+    run_ops,
+    run_relay,
+    run_scheduler,
+)
 from gateway.settings import Settings
 
 if TYPE_CHECKING:
@@ -61,6 +68,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add(commands, "relay", "publish stored events to Kafka until stopped", _relay)
     _add(commands, "scheduler", "act on passed deadlines until stopped", _scheduler)
+    _add(commands, "api", "serve the HTTP API until stopped", _api)
+    _add(commands, "intake", "consume the Kafka command topic until stopped", _intake)
+    _add(
+        commands,
+        "serve",
+        "run the API, command intake, relay and scheduler in one process",
+        _serve,
+    )
     _add_run(commands)
     return parser
 
@@ -134,6 +149,21 @@ def _topics(settings: Settings, _args: argparse.Namespace) -> int:
 
 def _relay(settings: Settings, _args: argparse.Namespace) -> int:
     return run_until_signalled(settings, [run_ops, run_relay])
+
+
+def _api(settings: Settings, _args: argparse.Namespace) -> int:
+    return run_until_signalled(settings, [run_api])
+
+
+def _intake(settings: Settings, _args: argparse.Namespace) -> int:
+    return run_until_signalled(settings, [run_ops, run_intake])
+
+
+def _serve(settings: Settings, _args: argparse.Namespace) -> int:
+    # The API serves /metrics and the health endpoints for the whole process.
+    return run_until_signalled(
+        settings, [run_api, run_intake, run_relay, run_scheduler]
+    )
 
 
 def _scheduler(settings: Settings, _args: argparse.Namespace) -> int:

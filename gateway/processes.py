@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry
 
+from gateway.api.app import create_app
 from gateway.bootstrap import (
     build_relay,
     build_service,
     create_topics,
     load_registry,
 )
+from gateway.intake.consumer import run_intake as consume_commands
 from gateway.ops import (
     create_ops_app,
     kafka_check,
@@ -96,6 +98,27 @@ async def run_relay(runtime: Runtime, stop: asyncio.Event) -> None:
         await relay.run(stop)
     finally:
         await producer.stop()
+
+
+async def run_api(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Serve the HTTP API, with its own /metrics and health endpoints."""
+    settings = runtime.settings
+    app = create_app(
+        runtime.service,
+        runtime.registry,
+        runtime.metrics,
+        runtime.readiness_checks(),
+        max_body_bytes=settings.max_body_bytes,
+    )
+    await serve(app, settings.http_host, settings.http_port, stop)
+
+
+async def run_intake(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Consume the command topic until ``stop`` is set."""
+    await create_topics(runtime.settings, runtime.registry)
+    await consume_commands(
+        runtime.settings, runtime.registry, runtime.service, runtime.metrics, stop
+    )
 
 
 async def run_scheduler(runtime: Runtime, stop: asyncio.Event) -> None:
