@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from eventsourcing.persistence import Notification
 
+    from events.codec import KafkaMessage
     from events.envelope import Envelope
     from gateway.feeds import Delivery
     from gateway.settings import TopicNames
@@ -67,10 +68,17 @@ class EventRecordBuilder:
                 )
             )
             if self._feed_agencies:
-                records += self._feed_records(decoded.envelope)
+                # An unredacted copy of a current-version event is the stored
+                # event itself, so its encoding is reused.
+                encoded = {} if decoded.upcast else {id(decoded.envelope): message}
+                records += self._feed_records(decoded.envelope, encoded)
         return records
 
-    def _feed_records(self, envelope: Envelope) -> list[OutgoingRecord]:
+    def _feed_records(
+        self, envelope: Envelope, encoded: dict[int, KafkaMessage]
+    ) -> list[OutgoingRecord]:
+        """Route one event to the feeds; ``encoded`` maps ``id(envelope)`` to its
+        Kafka form and collects the encodings made here."""
         complaint_id = UUID(envelope.subject)
         before = self._state_before(complaint_id, envelope.sequence)
         after, deliveries = route(
@@ -79,9 +87,11 @@ class EventRecordBuilder:
             _Lazy(lambda: self._history(complaint_id, envelope.sequence - 1)),
         )
         self._remember(complaint_id, envelope.sequence, after)
-        return [record for d in deliveries if (record := self._feed_record(d))]
+        return [record for d in deliveries if (record := self._feed_record(d, encoded))]
 
-    def _feed_record(self, delivery: Delivery) -> OutgoingRecord | None:
+    def _feed_record(
+        self, delivery: Delivery, encoded: dict[int, KafkaMessage]
+    ) -> OutgoingRecord | None:
         if delivery.agency not in self._feed_agencies:
             count = self.unrouted.get(delivery.agency, 0)
             if count == 0:
@@ -91,7 +101,10 @@ class EventRecordBuilder:
                 )
             self.unrouted[delivery.agency] = count + 1
             return None
-        message = encode_kafka(delivery.envelope)
+        message = encoded.get(id(delivery.envelope))
+        if message is None:
+            message = encode_kafka(delivery.envelope)
+            encoded[id(delivery.envelope)] = message
         headers = message.headers
         if delivery.redactions:
             headers += ((REDACTIONS_HEADER, ",".join(delivery.redactions).encode()),)

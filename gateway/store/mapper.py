@@ -56,10 +56,10 @@ class EnvelopeMapper(Mapper[UUID]):
         key = (UUID(str(stored_event.originator_id)), stored_event.originator_version)
         state = bytes(stored_event.state)
         with self._lock:
-            kept = self._decoded.get(key)
-            if kept is not None and kept[0] == state:
+            cached = self._decoded.get(key)
+            if cached is not None and cached[0] == state:
                 self._decoded.move_to_end(key)
-                return kept[1]
+                return cached[1]
         event = Complaint.event_from_envelope(decode_json(state).envelope)
         with self._lock:
             self._decoded[key] = (state, event)
