@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -67,8 +68,11 @@ DUE_DATE_CLOCKS = {
 }
 """Fields of ``DueDates`` and the clock each one belongs to."""
 
-MAX_COLLISION_RETRIES = 5
+MAX_COLLISION_RETRIES = 8
 """Retries of a command without expected_version that other writers keep beating."""
+
+COLLISION_PAUSE_SECONDS = 0.005
+"""Upper bound of the random pause before a retry, times the retry's number."""
 
 Result = CommandOutcome | ComplaintError | CommandReuseError | CommandConflictError
 
@@ -177,6 +181,10 @@ class ComplaintService(Application[UUID]):
             return _duplicate_outcome(prior, command_digest(command))
         retry = command.expected_version is None and retries > 0
         if retry and isinstance(first_try, CommandOutcome):
+            # Random pauses keep writers racing for one complaint from colliding
+            # again in lockstep.
+            attempt = MAX_COLLISION_RETRIES - retries + 1
+            time.sleep(random.uniform(0, COLLISION_PAUSE_SECONDS * attempt))  # noqa: S311 (jitter, not security)
             return self.execute_batch([command], retries=retries - 1)[0]
         return CommandConflictError(
             f"complaint {first_try_complaint(first_try, command)} changed while "
