@@ -30,6 +30,11 @@ class ConfigurationError(ValueError):
     """A setting is missing or invalid; the message names it and the fix."""
 
 
+AGGREGATE_CACHE_SIZE = "10000"
+"""Complaints kept in memory between commands; a cached one is fast-forwarded
+from the store before use, so several writers stay consistent."""
+
+
 def store_environment(settings: Settings) -> dict[str, str]:
     """Return the eventsourcing environment for the configured store."""
     if settings.store is StoreKind.SQLITE:
@@ -44,6 +49,7 @@ def store_environment(settings: Settings) -> dict[str, str]:
             raise ConfigurationError(msg) from exc
         return {
             "PERSISTENCE_MODULE": "gateway.store.sqlite:Factory",
+            "AGGREGATE_CACHE_MAXSIZE": AGGREGATE_CACHE_SIZE,
             "SQLITE_DBNAME": str(path),
             "SQLITE_LOCK_TIMEOUT": "30",
         }
@@ -60,6 +66,7 @@ def store_environment(settings: Settings) -> dict[str, str]:
         )
     return {
         "PERSISTENCE_MODULE": "gateway.store.postgres:Factory",
+        "AGGREGATE_CACHE_MAXSIZE": AGGREGATE_CACHE_SIZE,
         "POSTGRES_HOST": url.hostname,
         "POSTGRES_PORT": str(url.port or 5432),
         "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",

@@ -10,6 +10,7 @@ action leaves the aggregate unchanged.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 from uuid import UUID
@@ -165,6 +166,17 @@ class Complaint(ComplaintActions, Aggregate):
             timestamp=envelope.recorded_at,
             envelope=envelope,
         )
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Complaint:
+        """Copy the aggregate cheaply for the repository's cache.
+
+        Its state and deadline tracker are frozen models and safe to share;
+        only the list of pending events must be the copy's own.
+        """
+        clone = copy.copy(self)
+        clone._pending_events = list(self._pending_events)  # noqa: SLF001 (eventsourcing's list)
+        memo[id(self)] = clone
+        return clone
 
     @property
     def state(self) -> ComplaintState:
