@@ -8,6 +8,7 @@ for the reason before it exits, which is what the alert rules watch.
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -103,6 +104,11 @@ class ProjectionMetrics:
 
     def set_lag(self, partition: int, lag: int) -> None:
         self._lag.labels(self.projection, str(partition)).set(max(lag, 0))
+
+    def clear_lag(self, partition: int) -> None:
+        """Drop a partition's lag series once another instance owns the partition."""
+        with contextlib.suppress(KeyError):
+            self._lag.remove(self.projection, str(partition))
 
     def halt(self, reason: str) -> None:
         """Raise the halt gauge for ``reason``, one of :data:`HALT_REASONS`."""
