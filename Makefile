@@ -17,9 +17,9 @@ help:
 	@echo "lint            ruff format --check, ruff check, mypy --strict"
 	@echo "format          ruff format and ruff check --fix"
 	@echo "bench           run every bench/*.py script"
-	@echo "kafka-start     start the single local broker (127.0.0.1:39092)"
-	@echo "cluster-start   start the three-broker cluster (127.0.0.1:39192,39292,39392)"
-	@echo "postgres-start  start the local PostgreSQL (127.0.0.1:35432)"
+	@echo "kafka-start     start the single local broker (127.0.0.1:19092)"
+	@echo "cluster-start   start the three-broker cluster (127.0.0.1:19192,19292,19392)"
+	@echo "postgres-start  start the local PostgreSQL (127.0.0.1:15432)"
 	@echo "services-stop   stop every local server"
 	@echo "clean           stop local servers and delete var/ and tool caches"
 

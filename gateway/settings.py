@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     """SQLite database file; defaults to ``gateway.sqlite`` in ``data_dir``."""
     postgres_url: str | None = None
     """``postgresql://user:password@host:port/dbname`` for the PostgreSQL store."""
-    kafka_bootstrap: str = "127.0.0.1:39092"
+    kafka_bootstrap: str = "127.0.0.1:19092"
     agencies_file: Path = Path("config/agencies.yaml")
     http_host: str = "127.0.0.1"
     http_port: Annotated[int, Field(ge=0, le=65535)] = 8080

@@ -20,7 +20,7 @@ SAMPLES_DIR = PROJECT_ROOT / "samples"
 SHARED_DATA_DIR = PROJECT_ROOT.parent / "shared" / "data"
 DEFAULT_DATA_DIR = Path("var/run")
 DEFAULT_HTTP_PORT = 8080
-DEFAULT_BOOTSTRAP = "127.0.0.1:39092"
+DEFAULT_BOOTSTRAP = "127.0.0.1:19092"
 
 
 @dataclass(frozen=True, slots=True)

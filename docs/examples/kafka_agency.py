@@ -5,7 +5,7 @@ the results topic, and reads its agency feed until the complaint's events
 arrive. Run it with the values your gateway operator gave you::
 
     python docs/examples/kafka_agency.py \\
-        --bootstrap 127.0.0.1:39092 --agency pemkot-bandung \\
+        --bootstrap 127.0.0.1:19092 --agency pemkot-bandung \\
         --token-file bandung.token --signing-key-file bandung.key \\
         --command-file command.json
 

@@ -13,10 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from infra.process import LOOPBACK
 
-SINGLE_BROKER_PORT = 39092
-CLUSTER_BASE_PORT = 39192
+SINGLE_BROKER_PORT = 19092
+CLUSTER_BASE_PORT = 19192
 CLUSTER_SIZE = 3
-# Each cluster node takes the next block of 100 ports: 39192/39193, 39292/39293, ...
+# Each cluster node takes the next block of 100 ports: 19192/19193, 19292/19293, ...
 CLUSTER_PORT_STRIDE = 100
 DEFAULT_HEAP = "512m"
 TOPOLOGY_FILE = "topology.json"

