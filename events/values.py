@@ -108,7 +108,11 @@ class FrozenModel(BaseModel):
     """Base for immutable value and event models: frozen, no unknown fields."""
 
     model_config = ConfigDict(
-        frozen=True, extra="forbid", strict=False, use_attribute_docstrings=True
+        frozen=True,
+        extra="forbid",
+        strict=False,
+        use_attribute_docstrings=True,
+        allow_inf_nan=False,
     )
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from events.canonical import canonical_json
 from events.values import DeadlineClock
@@ -39,6 +39,7 @@ from gateway.outcomes import (
     CommandConflictError,
     CommandOutcome,
     CommandReuseError,
+    UndecidableCommandError,
     outcome_label,
 )
 from gateway.store.mapper import EnvelopeMapper
@@ -74,7 +75,13 @@ MAX_COLLISION_RETRIES = 8
 COLLISION_PAUSE_SECONDS = 0.005
 """Upper bound of the random pause before a retry, times the retry's number."""
 
-Result = CommandOutcome | ComplaintError | CommandReuseError | CommandConflictError
+Result = (
+    CommandOutcome
+    | ComplaintError
+    | CommandReuseError
+    | CommandConflictError
+    | UndecidableCommandError
+)
 
 
 def utc_now() -> datetime:
@@ -226,6 +233,22 @@ class _Batch:
         """The digest and result of every command id decided in this batch."""
 
     def decide(self, command: ComplaintCommand) -> Result:
+        """Decide one command; a fault in it never fails the rest of the batch.
+
+        Store errors still propagate: the whole batch can be retried.
+        """
+        try:
+            return self._decide(command)
+        except PersistenceError:
+            raise
+        except Exception as exc:
+            logger.exception("Command %s could not be decided", command.command_id)
+            return UndecidableCommandError(
+                f"command {command.command_id} could not be decided: {exc}; "
+                "check its values against the command's JSON Schema"
+            )
+
+    def _decide(self, command: ComplaintCommand) -> Result:
         key = command_key(command)
         digest = command_digest(command)
         if key in self.decided:

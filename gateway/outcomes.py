@@ -62,6 +62,10 @@ class CommandReuseError(Exception):
     """A command id was sent again with a different command."""
 
 
+class UndecidableCommandError(Exception):
+    """A command failed in a way its own values caused; the batch went on."""
+
+
 class CommandConflictError(Exception):
     """Another command changed the complaint while this one was decided."""
 
@@ -77,6 +81,7 @@ def outcome_label(result: object) -> str:
         (ActionRejectedError, "rejected"),
         (ComplaintError, "invalid"),
         (CommandReuseError, "invalid"),
+        (UndecidableCommandError, "invalid"),
     ]
     if isinstance(result, CommandOutcome):
         return "duplicate" if result.duplicate else "accepted"

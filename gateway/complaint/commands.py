@@ -36,6 +36,9 @@ from events.values import (
 from gateway.complaint.context import Identifier
 from gateway.complaint.transitions import Action
 
+MAX_SAFE_INTEGER = 2**53 - 1
+"""Largest integer a JSON document carries exactly (RFC 8785, I-JSON)."""
+
 
 class ComplaintCommand(FrozenModel):
     """Fields every command has.
@@ -52,7 +55,7 @@ class ComplaintCommand(FrozenModel):
     occurred_at: Timestamp
     actor: Actor
     correlation_id: Identifier
-    expected_version: Annotated[int, Field(ge=0)] | None = None
+    expected_version: Annotated[int, Field(ge=0, le=MAX_SAFE_INTEGER)] | None = None
     source: SourceUri | None = None
     reporter_ref: ShortText | None = None
 

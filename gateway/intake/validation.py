@@ -8,6 +8,7 @@ path from the document root (``$.location.latitude``, ``$.commands[3].type``).
 from __future__ import annotations
 
 import json
+import math
 from typing import TYPE_CHECKING, cast
 
 from pydantic import JsonValue, TypeAdapter, ValidationError
@@ -111,6 +112,9 @@ def _expectation(error: ErrorDetails) -> str:
 def _shown(value: object) -> JsonValue:
     if isinstance(value, str):
         return _cut(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        # JSON has no NaN or infinity: show the received token as text.
+        return str(value)
     if value is None or isinstance(value, bool | int | float):
         return value
     text = json.dumps(value, default=str)

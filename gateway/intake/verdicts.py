@@ -28,7 +28,11 @@ from gateway.intake.errors import (
     UndecodableMessageError,
     UnknownAgencyError,
 )
-from gateway.outcomes import CommandConflictError, CommandReuseError
+from gateway.outcomes import (
+    CommandConflictError,
+    CommandReuseError,
+    UndecidableCommandError,
+)
 
 if TYPE_CHECKING:
     from gateway.complaint import ComplaintCommand
@@ -48,6 +52,7 @@ _VERDICTS: tuple[tuple[type[Exception], Verdict], ...] = (
     (ClaimError, Verdict(403, "claim-rejected", "Actor not allowed for this system")),
     (UnknownAgencyError, Verdict(422, "unknown-agency", "Unknown agency")),
     (InvalidCommandError, Verdict(422, "invalid-command", "Invalid command")),
+    (UndecidableCommandError, Verdict(422, "invalid-command", "Invalid command")),
     (UndecodableMessageError, Verdict(400, "undecodable", "Undecodable message")),
     (StoreUnavailableError, Verdict(503, "store-unavailable", "Store unavailable")),
     (BatcherClosedError, Verdict(503, "shutting-down", "Server shutting down")),

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 from projections.runner.errors import SourceError
 from projections.runner.records import IncomingRecord
@@ -52,7 +53,7 @@ async def catch_up(
     )
     await consumer.start()
     try:
-        partitions = await _partitions(config.bootstrap_servers, config.topic)
+        partitions = await topic_partitions(config.bootstrap_servers, config.topic)
         consumer.assign(partitions)
         ends = await consumer.end_offsets(partitions)
         _seek_to_stored(accounting, consumer, partitions)
@@ -75,11 +76,17 @@ async def catch_up(
     return accounting.summary
 
 
-async def _partitions(bootstrap_servers: str, topic: str) -> list[TopicPartition]:
+async def topic_partitions(bootstrap_servers: str, topic: str) -> list[TopicPartition]:
+    """Return the topic's partitions; raise ``SourceError`` if it does not exist."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    await admin.start()
     try:
+        await admin.start()
         [description] = await admin.describe_topics([topic])
+    except KafkaError as exc:
+        raise SourceError(
+            f"cannot describe topic {topic!r} on {bootstrap_servers}: {exc}; check "
+            "that the broker runs"
+        ) from exc
     finally:
         await admin.close()
     numbers = [entry["partition"] for entry in description.get("partitions", ())]

@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
-from aiokafka.errors import KafkaError, UnknownTopicOrPartitionError
+from aiokafka.errors import KafkaError
 
+from projections.runner.catch_up import topic_partitions
 from projections.runner.errors import HaltError, ProjectionRunnerError, SourceError
 from projections.runner.records import IncomingRecord
 
@@ -263,14 +264,10 @@ class ProjectionRunner:
         return self.summary
 
     async def _start(self, consumer: Any) -> None:  # noqa: ANN401 (aiokafka's untyped consumer)
+        # Fails fast on a missing topic, where the consumer would wait for it.
+        await topic_partitions(self.config.bootstrap_servers, self.config.topic)
         try:
             await consumer.start()
-        except UnknownTopicOrPartitionError as exc:
-            raise SourceError(
-                f"topic {self.config.topic!r} does not exist on "
-                f"{self.config.bootstrap_servers}: create it, or check the topic "
-                "name and bootstrap servers"
-            ) from exc
         except KafkaError as exc:
             raise SourceError(
                 f"cannot start a consumer on {self.config.bootstrap_servers}: {exc}; "

@@ -351,3 +351,35 @@ async def test_concurrent_repeats_recorded_once(client, commands, service):
     assert sorted(r.status_code for r in responses) == [200, 200, 200, 200, 201]
     assert len({json.dumps(r.json()["event_ids"]) for r in responses}) == 1
     assert service.recorder.max_notification_id() == 1
+
+
+async def test_unsafe_integer_named(client, commands):
+    response = await send(client, commands.submit(expected_version=2**60))
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["field"] == "$.expected_version"
+    assert "less than or equal to 9007199254740991" in error["expected"]
+
+
+async def test_nan_coordinate_named(client, commands):
+    command = commands.submit(location={"area": "Dago", "latitude": 0.0})
+    body = encode(command).replace(b'"latitude": 0.0', b'"latitude": NaN')
+    response = await client.post(
+        "/v1/commands",
+        content=body,
+        headers={**bearer("web"), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    fields = [error["field"] for error in response.json()["errors"]]
+    assert fields == ["$.location.latitude"]
+
+
+async def test_bad_command_leaves_concurrent_ones_alone(client, commands):
+    good = [commands.submit() for _ in range(10)]
+    bad = commands.submit(expected_version=2**60)
+    responses = await asyncio.gather(
+        *(send(client, command) for command in [*good[:5], bad, *good[5:]])
+    )
+    statuses = [response.status_code for response in responses]
+    assert statuses == [201] * 5 + [422] + [201] * 5
