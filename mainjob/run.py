@@ -286,8 +286,8 @@ def _print_locations(console: Console, plan: RunPlan, port: int) -> None:
         f"of {plan.run_dir / 'tokens.yaml'} as a Bearer token"
     )
     console.print(
-        f"Auditor's own check: python -m projections.audit verify --bootstrap "
-        f"{plan.bootstrap} --topic {plan.topics.events} --checkpoints-topic "
-        f"{plan.checkpoints_topic} --public-key {plan.run_dir / 'keys'}/"
-        "checkpoint-signing.pub"
+        "Auditor's own check: .venv/bin/python -m projections.audit verify "
+        f"--bootstrap {plan.bootstrap} --topic {plan.topics.events} "
+        f"--checkpoints-topic {plan.checkpoints_topic} "
+        f"--public-key {plan.run_dir / 'keys'}/checkpoint-signing.pub"
     )
