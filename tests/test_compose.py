@@ -151,10 +151,12 @@ def test_kafka_brokers_have_distinct_host_ports(services):
     assert len(set(ports)) == len(KAFKA_BROKERS)
 
 
-def test_gateway_runs_main_command(services):
+def test_gateway_serves_every_part(services):
     gateway = services["gateway"]
 
-    assert gateway["command"] == ["lapor-gateway", "run"]
+    assert gateway["command"] == ["lapor-gateway", "serve"]
+    assert gateway["environment"]["LAPOR_STORE"] == "postgres"
+    assert "/health/ready" in " ".join(gateway["healthcheck"]["test"])
     assert (ROOT / gateway["build"]["dockerfile"]).is_file()
     assert set(gateway["depends_on"]) >= {*KAFKA_BROKERS, "postgres"}
 
