@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry
 
+from adapters.open311.index import RequestIndex
+from adapters.open311.server import Open311Context, create_open311_router
+from adapters.sink import InProcessSink
 from gateway.api.app import create_app
 from gateway.bootstrap import (
     build_relay,
@@ -110,7 +113,19 @@ async def run_api(runtime: Runtime, stop: asyncio.Event) -> None:
         runtime.readiness_checks(),
         max_body_bytes=settings.max_body_bytes,
     )
-    await serve(app, settings.http_host, settings.http_port, stop)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    index = RequestIndex(f"sqlite:///{settings.data_dir / 'open311-index.sqlite'}")
+    open311 = Open311Context(
+        service=runtime.service,
+        registry=runtime.registry,
+        sink=InProcessSink(runtime.service, runtime.registry),
+        index=index,
+    )
+    app.include_router(create_open311_router(open311))
+    try:
+        await serve(app, settings.http_host, settings.http_port, stop)
+    finally:
+        index.close()
 
 
 async def run_intake(runtime: Runtime, stop: asyncio.Event) -> None:
