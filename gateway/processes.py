@@ -1,6 +1,6 @@
 """Long-running parts of the gateway, each runnable alone or together.
 
-A ``Runtime`` holds what the parts share in one process: the settings, the
+A ``Runtime`` contains what the parts share in one process: the settings, the
 agency registry, the metrics registry and the application service. Each
 ``run_*`` coroutine runs its part until ``stop`` is set and releases what it
 opened; the CLI runs one part per process or several in one.
@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class Runtime:
-    """What the parts of one process share."""
+    """The settings, registries and service shared by one process's parts."""
 
     settings: Settings
     registry: AgencyRegistry

@@ -88,7 +88,7 @@ class DeadlineScheduler:
         """Act on each complaint's deadlines due by that complaint's own moment.
 
         A historical replay calls this before a batch of commands with each
-        command's complaint and time, so every complaint's clock stands at its
+        command's complaint and time, so every complaint's clock is at its
         next event when the scheduler looks at it.
         """
         if not until:
@@ -152,7 +152,7 @@ class DeadlineScheduler:
         return recorded
 
     def command_for(self, deadline: ScheduledDeadline) -> ComplaintActionCommand:
-        """Return the command that acts on ``deadline``, dated as the module says."""
+        """Return the command acting on ``deadline``, dated as the module describes."""
         common = {
             "command_id": _command_id(deadline),
             "complaint_id": deadline.complaint_id,

@@ -2,7 +2,7 @@
 
 The stored state is the event's canonical structured CloudEvents document
 (RFC 8785 bytes), exactly the form its hash covers, and the stored topic is
-the CloudEvents ``type``. The store therefore holds the contract itself,
+the CloudEvents ``type``. The store therefore contains the contract itself,
 readable without this code, and the relay publishes what was stored.
 
 Decoding a stored event validates the whole envelope, which costs more than

@@ -50,7 +50,7 @@ class ScheduledDeadline(FrozenModel):
 
 
 class ComplaintRecorderProtocol(Protocol):
-    """What the application needs from a recorder beyond eventsourcing's own."""
+    """The recorder methods the application needs beyond eventsourcing's own."""
 
     def select_command(self, command_id: str) -> CommandRecord | None: ...
 
