@@ -90,12 +90,17 @@ def _submit(
             complaint_id=complaint.id,
         )
     if command.expected_version not in {None, 0}:
-        msg = (
-            f"command {command.command_id} expects version "
-            f"{command.expected_version}, but a submission creates version 1; "
-            "send expected_version 0 or none"
+        raise VersionConflictError(
+            complaint_id=complaint_id,
+            status=None,
+            action=command.action,
+            actor=command.actor,
+            reason=(
+                f"the command expects version {command.expected_version}, but the "
+                "complaint does not exist yet (version 0); send expected_version 0 "
+                "or none"
+            ),
         )
-        raise CommandTargetError(msg, complaint_id=complaint_id)
     return Complaint.submit(
         context,
         complaint_id=complaint_id,

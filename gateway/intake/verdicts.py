@@ -85,7 +85,7 @@ def verdict_of(error: Exception, command: ComplaintCommand | None = None) -> Ver
     """Return the verdict for ``error``, raised by or returned for ``command``.
 
     A ``CommandTargetError`` means the complaint was not found, except for a
-    submission, where the complaint already exists or the version is wrong.
+    submission, where the complaint already exists.
     """
     if isinstance(error, CommandTargetError):
         if isinstance(command, SubmitComplaint):

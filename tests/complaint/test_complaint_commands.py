@@ -180,7 +180,7 @@ def test_submission_to_existing_complaint():
 
 def test_submission_expecting_later_version():
     timeline = Timeline()
-    with pytest.raises(CommandTargetError, match="send expected_version 0 or none"):
+    with pytest.raises(VersionConflictError, match="send expected_version 0 or none"):
         _apply(timeline, _submission(timeline, expected_version=3), None)
 
 

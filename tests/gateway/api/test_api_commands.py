@@ -383,3 +383,12 @@ async def test_bad_command_leaves_concurrent_ones_alone(client, commands):
     )
     statuses = [response.status_code for response in responses]
     assert statuses == [201] * 5 + [422] + [201] * 5
+
+
+async def test_submission_expecting_version_conflicts(client, commands):
+    response = await send(client, commands.submit(expected_version=1))
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "version-conflict"
+    assert body["current_version"] == 0
+    assert "does not exist yet" in body["detail"]
