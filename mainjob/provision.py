@@ -56,7 +56,7 @@ FEED_TOP_AGENCIES = 10
 
 @dataclass(frozen=True, slots=True)
 class Provisioned:
-    """What the run folder holds once provisioned."""
+    """The files of the run folder once provisioned."""
 
     registry: AgencyRegistry
     agencies_file: Path

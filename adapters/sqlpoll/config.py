@@ -43,7 +43,7 @@ class LegacyColumns(FrozenModel):
 
 
 class LegacySource(FrozenModel):
-    """Where the legacy table is and how to read its values."""
+    """The legacy table's location and how to read its values."""
 
     url_env: EnvName
     """Environment variable holding the SQLAlchemy URL of the legacy database."""
@@ -82,7 +82,7 @@ class LegacySource(FrozenModel):
 
 
 class StateLocation(FrozenModel):
-    """Where the poller keeps its watermark and seen changes."""
+    """The storage of the poller's watermark and seen changes."""
 
     url: str = "sqlite:///var/data/sqlpoll.sqlite"
     schema_name: Identifier | None = Field(default=None, alias="schema")

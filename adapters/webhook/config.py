@@ -2,7 +2,7 @@
 
 The file is YAML, read at start-up and checked whole. Secrets never appear in
 it: each destination names the environment variable (``secret_env``) or the
-file (``secret_file``) that holds its signing key. Only HTTPS URLs are
+file (``secret_file``) that contains its signing key. Only HTTPS URLs are
 accepted, except plain HTTP to a loopback address, which local tests use.
 """
 
@@ -51,9 +51,9 @@ class Destination(FrozenModel):
     agency: AgencyId
     url: Annotated[str, StringConstraints(min_length=8, max_length=2048)]
     secret_env: EnvName | None = None
-    """Environment variable that holds the signing secret."""
+    """Environment variable that contains the signing secret."""
     secret_file: Path | None = None
-    """File that holds the signing secret; a trailing newline is ignored."""
+    """File that contains the signing secret; a trailing newline is ignored."""
     timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 10.0
     """Limit on each of connecting, sending and reading one response."""
     retry: RetryPolicy = RetryPolicy()

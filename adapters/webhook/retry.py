@@ -24,7 +24,7 @@ class AttemptVerdict(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class AttemptResult:
-    """What one HTTP attempt returned: a status, or the transport error."""
+    """The result of one HTTP attempt: a status, or the transport error."""
 
     status: int | None
     error: str | None

@@ -93,7 +93,7 @@ def _load_envelopes(service: ComplaintService, complaint_id: UUID) -> list[Envel
         stored = service.recorder.select_events(complaint_id)
     except (InterfaceError, OperationalError) as exc:
         raise StoreUnavailableError(
-            "the event store did not answer: read the complaint again later"
+            "the event store did not respond: read the complaint again later"
         ) from exc
     return [decode_json(event.state).envelope for event in stored]
 

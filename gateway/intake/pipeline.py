@@ -65,7 +65,7 @@ class CommandRequest:
 
 @dataclass(frozen=True, slots=True)
 class Processed:
-    """What became of one request: its system and command when known, and the
+    """The result of one request: its system and command when known, and the
     outcome, the rejection returned by the store, or the failure before it."""
 
     system: AgencySystem | None
@@ -111,7 +111,7 @@ class CommandPipeline:
     async def process(self, requests: Sequence[CommandRequest]) -> list[Processed]:
         """Admit every request and execute the admitted commands in one batch.
 
-        Raises ``StoreUnavailableError`` when the store did not answer; nothing
+        Raises ``StoreUnavailableError`` when the store did not respond; nothing
         of the batch was recorded then, and all of it may be sent again.
         """
         admissions = [self._admit_request(request) for request in requests]
@@ -206,7 +206,7 @@ def threaded_executor(service: ComplaintService) -> BatchExecutor:
             return await anyio.to_thread.run_sync(execute_runs, commands)
         except (InterfaceError, OperationalError) as exc:
             raise StoreUnavailableError(
-                "the event store did not answer and nothing was recorded: send "
+                "the event store did not respond and nothing was recorded: send "
                 "the command again later"
             ) from exc
 

@@ -14,7 +14,7 @@ from events.values import FrozenModel
 
 
 class Position(FrozenModel):
-    """Where the command was read: topic, partition and offset."""
+    """The position the command was read from: topic, partition and offset."""
 
     topic: str
     partition: int
@@ -29,7 +29,7 @@ class FieldError(FrozenModel):
 
 
 class ResultProblem(FrozenModel):
-    """Why a command was rejected, with the code the HTTP API uses."""
+    """The reason a command was rejected, with the code the HTTP API uses."""
 
     code: str
     title: str
